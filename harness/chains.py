@@ -1,0 +1,151 @@
+"""Page-chain conformance, checked before anything touches the database.
+
+usage/costs: ``has_more`` true <=> ``next_page`` non-null <=> a next page file exists; no cursor
+repeats; bucket windows ordered, contiguous and aligned to ``bucket_width`` (the first may start at
+the requested ``start_time``, the last may end at the requested ``end_time``).
+lists: ``has_more`` true <=> a next page exists and ``last_id`` is set; ``last_id`` is the last
+item's id (the next request sends ``after=<last_id>``); no ``last_id`` repeats.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import Problem
+from .models import BUCKET_SECONDS, Page, Scenario
+
+
+@dataclass(frozen=True)
+class ChainResult:
+    pages: int
+    ended_because: str
+    next_cursor: str | None
+    has_more: bool
+    problems: tuple[Problem, ...]
+
+
+def _problem(scenario: Scenario, page: Page, message: str, pointer: str | None = None) -> Problem:
+    return Problem(message, file=f"{scenario.id}/{page.name}", page=page.name, pointer=pointer)
+
+
+def check_chain(scenario: Scenario, pages: list[Page]) -> ChainResult:
+    problems: list[Problem] = []
+    cursor_field = "next_page" if scenario.endpoint.bucketed else "last_id"
+    seen: dict[str, str] = {}
+    ended = "no pages"
+    cursor: str | None = None
+    has_more = False
+    limit = scenario.request.query.get("limit")
+    for index, page in enumerate(pages):
+        body = page.body
+        has_more = bool(body.get("has_more"))
+        cursor = body.get(cursor_field)
+        is_last = index == len(pages) - 1
+        data = body.get("data") or []
+        if isinstance(limit, int) and len(data) > limit:
+            problems.append(
+                _problem(scenario, page, f"{len(data)} items exceed the request's limit {limit}")
+            )
+        if not scenario.endpoint.bucketed:
+            problems += _list_ids(scenario, page, data)
+        if has_more and cursor is None:
+            problems.append(
+                _problem(scenario, page, f"has_more is true but {cursor_field} is null",
+                         f"/{cursor_field}")
+            )
+        if scenario.endpoint.bucketed and not has_more and cursor is not None:
+            problems.append(
+                _problem(scenario, page, f"next_page {cursor!r} is set but has_more is false",
+                         "/next_page")
+            )
+        if has_more and is_last:
+            problems.append(
+                _problem(
+                    scenario,
+                    page,
+                    f"has_more is true but page-{page.number + 1:03d}.json is missing "
+                    f"(the answer to {'page' if scenario.endpoint.bucketed else 'after'}={cursor})",
+                )
+            )
+            ended = f"missing page after {page.name}"
+        elif not has_more and not is_last:
+            problems.append(
+                _problem(scenario, page,
+                         f"has_more is false but page-{page.number + 1:03d}.json exists")
+            )
+        if has_more and cursor is not None:
+            if cursor in seen:
+                problems.append(
+                    _problem(scenario, page,
+                             f"cursor {cursor!r} repeats {seen[cursor]}'s: the chain is a cycle",
+                             f"/{cursor_field}")
+                )
+                ended = f"cursor cycle at {page.name}"
+                break
+            seen[cursor] = page.name
+        if not has_more:
+            ended = f"has_more=false on {page.name}"
+    if scenario.endpoint.bucketed:
+        problems += _bucket_windows(scenario, pages)
+    return ChainResult(len(pages), ended, cursor, has_more, tuple(problems))
+
+
+def _list_ids(scenario: Scenario, page: Page, data: list[Any]) -> list[Problem]:
+    ids = [item.get("id") for item in data if isinstance(item, dict)]
+    body = page.body
+    problems = []
+    if ids and body.get("last_id") is not None and body["last_id"] != ids[-1]:
+        problems.append(
+            _problem(scenario, page,
+                     f"last_id {body['last_id']!r} is not the last item's id {ids[-1]!r}",
+                     "/last_id")
+        )
+    if ids and body.get("first_id") is not None and body["first_id"] != ids[0]:
+        problems.append(
+            _problem(scenario, page,
+                     f"first_id {body['first_id']!r} is not the first item's id {ids[0]!r}",
+                     "/first_id")
+        )
+    return problems
+
+
+def _bucket_windows(scenario: Scenario, pages: list[Page]) -> list[Problem]:
+    request = scenario.request
+    width = BUCKET_SECONDS.get(request.bucket_width)
+    problems: list[Problem] = []
+    if width is None:
+        return [Problem(f"bucket_width {request.bucket_width!r} is not one of 1m, 1h, 1d",
+                        file=f"{scenario.id}/request.json", pointer="/query/bucket_width")]
+    buckets = [
+        (page, i, b) for page in pages for i, b in enumerate(page.body.get("data") or [])
+    ]
+    previous_end: int | None = None
+    for n, (page, i, bucket) in enumerate(buckets):
+        start, end = bucket["start_time"], bucket["end_time"]
+        pointer = f"/data/{i}"
+        first, last = n == 0, n == len(buckets) - 1
+
+        def flag(message: str, page: Page = page, pointer: str = pointer) -> None:
+            problems.append(_problem(scenario, page, message, pointer))
+
+        if end <= start:
+            flag(f"bucket ends ({end}) before it starts ({start})")
+            continue
+        if previous_end is not None and start != previous_end:
+            kind = "gap" if start > previous_end else "overlap or out of order"
+            flag(f"bucket starts at {start} but the previous one ended at {previous_end} ({kind})")
+        previous_end = end
+        if request.start_time is not None and start < request.start_time:
+            flag(f"bucket starts at {start}, before the requested start_time {request.start_time}")
+        if request.end_time is not None and end > request.end_time:
+            flag(f"bucket ends at {end}, after the requested end_time {request.end_time}")
+        clipped_start = first and start == request.start_time
+        clipped_end = last and (request.end_time is None or end == request.end_time)
+        if start % width and not clipped_start:
+            flag(f"bucket start {start} is not aligned to {request.bucket_width}")
+        if end % width and not clipped_end:
+            flag(f"bucket end {end} is not aligned to {request.bucket_width}")
+        if end - start > width or (end - start != width and not (clipped_start or clipped_end)):
+            flag(f"bucket spans {end - start}s, not {width}s ({request.bucket_width})")
+    return problems

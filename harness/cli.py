@@ -1,0 +1,237 @@
+"""Thin command line over the library: parse, call, render. ``main(argv) -> exit code``.
+
+Exit codes: 0 every check passed; 1 the fixtures failed a check; 2 the harness could not run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+from . import catalog, checksums, console, pipeline, report, schema
+from .errors import ArgumentError, HarnessError, PathError
+from .store import connect, migrate
+from .store.ingest import UPSERT_MODES
+
+Handler = Callable[[argparse.Namespace], int]
+
+
+def _now(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise ArgumentError(f"--now {value!r} is not an ISO 8601 time",
+                            hint="for example --now 2025-09-30T06:00:00Z") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _manifest(args: argparse.Namespace) -> Path:
+    return args.checksums or pipeline.default_checksums(args.fixtures)
+
+
+def cmd_replay(args: argparse.Namespace) -> int:
+    options = pipeline.ReplayOptions(
+        fixtures=args.fixtures,
+        db=args.db,
+        checksums=args.checksums,
+        scenarios=tuple(args.scenario or ()),
+        now=_now(args.now),
+        upsert_mode=args.upsert_mode,
+    )
+    try:
+        result = pipeline.replay(options)
+    except HarnessError as exc:
+        if exc.report is not None:
+            report.write(exc.report, args.report)
+            if not args.json:
+                console.print_summary(exc.report)
+        raise
+    report.write(result.report, args.report)
+    if args.json:
+        sys.stdout.write(report.dumps(result.report))
+    else:
+        console.print_summary(result.report)
+        console.print_lines([
+            f"{result.checksum_files} fixture files verified; database {args.db}; "
+            f"report {args.report}"
+        ])
+    return 0
+
+
+def _check_or_write(name: str, path: Path, expected: str, args: argparse.Namespace,
+                    regenerate: str) -> int:
+    if args.write:
+        path.write_text(expected, encoding="utf-8", newline="\n")
+        console.print_lines([f"wrote {path}"])
+        return 0
+    if args.check:
+        actual = path.read_text(encoding="utf-8") if path.is_file() else None
+        if actual != expected:
+            console.print_error(f"{path} is stale: run `{regenerate}`", "StaleFile")
+            return 1
+        console.print_lines([f"{path} is up to date"])
+        return 0
+    sys.stdout.write(expected)
+    return 0
+
+
+def cmd_checksums(args: argparse.Namespace) -> int:
+    manifest = _manifest(args)
+    if args.write:
+        count = checksums.write(manifest, args.fixtures)
+        console.print_lines([f"wrote {manifest} ({count} files)"])
+        return 0
+    verified = checksums.verify(manifest, args.fixtures)
+    console.print_lines([f"{manifest}: {verified.files} files verified"])
+    return 0
+
+
+def cmd_endpoints(args: argparse.Namespace) -> int:
+    return _check_or_write("ENDPOINTS.md", args.output, catalog.render(args.fixtures), args,
+                           "harness endpoints --write")
+
+
+def cmd_schemas(args: argparse.Namespace) -> int:
+    stale = []
+    for name, text in sorted(schema.expected_files().items()):
+        path = args.dir / name
+        if args.write:
+            args.dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
+        elif not path.is_file() or path.read_text(encoding="utf-8") != text:
+            stale.append(name)
+    if args.write:
+        console.print_lines([f"wrote {len(schema.expected_files())} schemas to {args.dir}"])
+        return 0
+    if stale:
+        console.print_error(f"stale schemas: {', '.join(stale)}; run `harness schemas --write`",
+                            "StaleFile")
+        return 1
+    console.print_lines(["schemas are up to date"])
+    return 0
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    now = datetime.now(UTC)
+    if args.db_command == "migrate":
+        con = connect(args.db)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            try:
+                applied = migrate.apply(con, now, upto=args.to)
+                con.execute("COMMIT")
+            except BaseException:
+                con.execute("ROLLBACK")
+                raise
+        finally:
+            con.close()
+        console.print_lines([f"applied {name}" for name in applied] or ["nothing to apply"])
+        return 0
+    if not args.db.exists():
+        raise PathError(f"database {args.db} does not exist",
+                        hint="run `harness replay` or `harness db migrate` to create it")
+    con = connect(args.db, read_only=True)
+    try:
+        status = migrate.status(con)
+    finally:
+        con.close()
+    if args.json:
+        sys.stdout.write(json.dumps(status.__dict__, indent=2, sort_keys=True) + "\n")
+        return 0
+    rows = [(n, "applied") for n in status.applied] + [(n, "pending") for n in status.pending]
+    console.print_table(f"migrations of {args.db}", ("migration", "state"), rows)
+    console.print_lines([f"written by duckdb {status.duckdb_version or 'unknown'}"])
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="harness",
+        description="Replay OpenAI Admin API fixtures into DuckDB and check them.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def corpus(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--fixtures", type=Path, default=pipeline.DEFAULT_FIXTURES,
+                       help="fixtures folder (default: fixtures)")
+        p.add_argument("--checksums", type=Path, default=None,
+                       help="manifest (default: CHECKSUMS.sha256 beside the fixtures folder)")
+
+    p = sub.add_parser("replay", help="replay fixtures into DuckDB and write the report",
+                       epilog="example: harness replay --scenario usage_completions/basic --json")
+    corpus(p)
+    p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
+    p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
+    p.add_argument("--scenario", action="append", metavar="ENDPOINT/SCENARIO",
+                   help="replay only these (directory and overlapping costs are always loaded)")
+    p.add_argument("--json", action="store_true", help="print the report instead of a summary")
+    p.add_argument("--now", help="the run's clock, ISO 8601 (makes reports byte-stable)")
+    p.add_argument("--upsert-mode", choices=UPSERT_MODES, default="merge",
+                   help="merge (default) or update-insert; both give identical tables")
+    p.set_defaults(handler=cmd_replay)
+
+    p = sub.add_parser("checksums", help="verify or regenerate CHECKSUMS.sha256",
+                       epilog="example: harness checksums --write")
+    corpus(p)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true", help="regenerate the manifest")
+    mode.add_argument("--check", action="store_true", help="verify (the default)")
+    p.set_defaults(handler=cmd_checksums)
+
+    p = sub.add_parser("endpoints", help="print, check or write ENDPOINTS.md",
+                       epilog="example: harness endpoints --check")
+    p.add_argument("--fixtures", type=Path, default=pipeline.DEFAULT_FIXTURES)
+    p.add_argument("--output", type=Path, default=Path("ENDPOINTS.md"))
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--markdown", action="store_true", help="print the Markdown (the default)")
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true")
+    p.set_defaults(handler=cmd_endpoints)
+
+    p = sub.add_parser("schemas", help="check or write schemas/*.schema.json from the registry",
+                       epilog="example: harness schemas --check")
+    p.add_argument("--dir", type=Path, default=Path("schemas"))
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true", help="the default")
+    p.set_defaults(handler=cmd_schemas)
+
+    p = sub.add_parser("db", help="migrations: migrate or status",
+                       epilog="example: harness db status --db reports/harness.duckdb")
+    db_sub = p.add_subparsers(dest="db_command", required=True)
+    m = db_sub.add_parser("migrate", help="apply pending migrations")
+    m.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
+    m.add_argument("--to", help="stop after this migration (e.g. 0002)")
+    s = db_sub.add_parser("status", help="applied and pending migrations, duckdb version")
+    s.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
+    s.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_db)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
+        return int(exc.code or 0)
+    handler: Handler = args.handler
+    try:
+        return handler(args)
+    except HarnessError as exc:
+        console.print_error(str(exc), exc.error_class, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        console.print_error("interrupted; the database was rolled back", "Interrupted",
+                            file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

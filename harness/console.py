@@ -1,0 +1,132 @@
+"""The ONLY module that imports rich: summaries for people, readable at 80 columns.
+
+``NO_COLOR`` is honoured (rich reads it); ``render_lines`` gives plain lines for pytest's reporter.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any, TextIO
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+
+def _console(file: TextIO | None = None, width: int | None = None) -> Console:
+    return Console(file=file, width=width, no_color="NO_COLOR" in os.environ,
+                   highlight=False, soft_wrap=False)
+
+
+def _number(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:,.6f}".rstrip("0").rstrip(".")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _issue_counts(report: dict[str, Any]) -> dict[tuple[str, str], int]:
+    counts: dict[tuple[str, str], int] = {}
+    for issue in report.get("relationshipIssues", []):
+        key = (issue["endpoint"], issue["scenario"])
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def summary_table(report: dict[str, Any]) -> Table:
+    """One row per endpoint/scenario: pages, buckets, raw, deduped, duplicates, issues."""
+    table = Table(title="harness replay", title_justify="left")
+    table.add_column("endpoint/scenario", overflow="fold")
+    for name in ("pages", "buckets", "raw", "deduped", "dups", "issues"):
+        table.add_column(name, justify="right")
+    issues = _issue_counts(report)
+    for name, entry in report.get("endpoints", {}).items():
+        for scenario, s in entry["scenarios"].items():
+            n = issues.get((name, scenario), 0)
+            table.add_row(
+                f"{name}/{scenario}",
+                _number(s["totalPages"]),
+                _number(s["totalBuckets"]) if s["totalBuckets"] else "-",
+                _number(s["totalRawEvents"]),
+                _number(s["totalDedupedEvents"]),
+                _number(s["exactDuplicates"]),
+                Text(str(n), style="bold red") if n else "0",
+            )
+    return table
+
+
+def counters_table(report: dict[str, Any]) -> Table:
+    """Per endpoint, the counters summed over deduped events of the whole run."""
+    table = Table(title="counters (deduped, whole run)", title_justify="left")
+    table.add_column("endpoint")
+    table.add_column("counter")
+    table.add_column("total", justify="right")
+    for name, entry in report.get("endpoints", {}).items():
+        for i, (counter, value) in enumerate(entry["counters"].items()):
+            table.add_row(name if i == 0 else "", counter, _number(value))
+    return table
+
+
+def _renderables(report: dict[str, Any]) -> list[Table | Text]:
+    return [summary_table(report), counters_table(report),
+            *(Text(line) for line in usage_lines(report))]
+
+
+def usage_lines(report: dict[str, Any]) -> list[str]:
+    summary = report["usageSummary"]
+    lines = [
+        f"usage/completions: {summary['totalBuckets']} buckets, {summary['totalRawEvents']} raw, "
+        f"{summary['totalDedupedEvents']} deduped; tokens in {summary['tokensIn']:,}, "
+        f"out {summary['tokensOut']:,}; cost estimate ${summary['costEstimate']:.6f}",
+    ]
+    conflicts = report.get("conflicts", [])
+    if conflicts:
+        lines.append(f"{len(conflicts)} conflicting captures resolved by capture rank (warning)")
+    for u in report.get("unverifiableReferences", []):
+        lines.append(f"unverifiable: {u['count']} {u['endpoint']}.{u['field']} ({u['reason']})")
+    for issue in report.get("relationshipIssues", []):
+        lines.append(
+            f"{issue['kind']}: {issue['id']} in {issue['endpoint']}/{issue['scenario']}/"
+            f"{issue['page']} bucket {issue['bucketIndex']} result {issue['resultIndex']}"
+        )
+    return lines
+
+
+def print_summary(report: dict[str, Any], file: TextIO | None = None) -> None:
+    console = _console(file)
+    for renderable in _renderables(report):
+        console.print(renderable)
+
+
+def render_lines(report: dict[str, Any], width: int = 100) -> list[str]:
+    """The summary as plain lines (no colour codes), e.g. for pytest's terminal reporter."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, no_color=True, color_system=None,
+                      highlight=False)
+    for renderable in _renderables(report):
+        console.print(renderable)
+    return buffer.getvalue().splitlines()
+
+
+def print_error(message: str, error_class: str, file: TextIO | None = None) -> None:
+    console = _console(file)
+    console.print(Text(f"error[{error_class}]: ", style="bold red") + Text(message))
+
+
+def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
+    console = _console(file)
+    for line in lines:
+        console.print(Text(line))
+
+
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
+                file: TextIO | None = None) -> None:
+    table = Table(title=title, title_justify="left")
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    _console(file).print(table)

@@ -1,0 +1,351 @@
+"""The endpoint registry: one frozen record per Admin API endpoint.
+
+Everything else is derived from it: JSON Schemas (``harness schemas --write``), normalize's field
+lists, dedupe keys, report counters, table columns (checked against the SQL migrations by a test),
+foreign-key checks and ENDPOINTS.md. To add an endpoint, add a record here and follow ENDPOINTS.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+FieldType = Literal["string", "integer", "boolean", "timestamp", "number", "money"]
+Pagination = Literal["page", "cursor"]
+
+SQL_TYPES: dict[FieldType, str] = {
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "boolean": "BOOLEAN",
+    "timestamp": "TIMESTAMPTZ",
+    "number": "DOUBLE",
+    "money": "DECIMAL(38,18)",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """A field of a result or list item; its name is also its column name."""
+
+    name: str
+    type: FieldType
+    required: bool = False
+    nullable: bool = True
+    # Where the value sits when it is not the top-level key ``name``; the first path present wins.
+    paths: tuple[tuple[str, ...], ...] = ()
+    # Older names the API used for the same value (code interpreter ``sessions``).
+    aliases: tuple[str, ...] = ()
+    enum: tuple[str, ...] = ()
+
+    @property
+    def sources(self) -> tuple[tuple[str, ...], ...]:
+        if self.paths:
+            return self.paths
+        return ((self.name,), *((a,) for a in self.aliases))
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A value that must name an entity loaded from another endpoint (checked after ingest)."""
+
+    kind: str  # relationshipIssues[].kind, e.g. "unknown_project"
+    field: str  # column holding the id ("id" for the entity's own id)
+    target: str  # registry name of the endpoint that lists the valid ids
+    same_project: bool = False  # the target must belong to the same project as the row
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    name: str
+    path: str  # below /v1/organization/; "{project_id}" marks a per-project listing
+    object: str  # the `object` of each result (usage, costs) or list item
+    pagination: Pagination
+    dimensions: tuple[Field, ...] = ()
+    counters: tuple[Field, ...] = ()
+    attributes: tuple[Field, ...] = ()
+    references: tuple[Reference, ...] = ()
+    max_limit: int = 100
+    description: str = ""
+
+    @property
+    def bucketed(self) -> bool:
+        """Usage and costs: pages of time buckets, paginated with page/next_page."""
+        return self.pagination == "page"
+
+    @property
+    def per_project(self) -> bool:
+        return "{project_id}" in self.path
+
+    @property
+    def table(self) -> str:
+        return self.name
+
+    @property
+    def api_path(self) -> str:
+        return f"/v1/organization/{self.path}"
+
+    @property
+    def fields(self) -> tuple[Field, ...]:
+        return self.dimensions + self.counters + self.attributes
+
+    @property
+    def dimension_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.dimensions)
+
+    @property
+    def counter_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.counters)
+
+
+def _dims(*names: str) -> tuple[Field, ...]:
+    return tuple(Field(n, "boolean" if n == "batch" else "string") for n in names)
+
+
+def _count(name: str, required: bool = True, aliases: tuple[str, ...] = ()) -> Field:
+    return Field(name, "integer", required=required and not aliases, nullable=False, aliases=aliases)
+
+
+_MODEL_DIMS = ("project_id", "user_id", "api_key_id", "model")
+_USAGE_REFS = (
+    Reference("unknown_project", "project_id", "projects"),
+    Reference("unknown_user", "user_id", "users"),
+    Reference("unknown_api_key", "api_key_id", "project_api_keys", same_project=True),
+)
+
+
+def _usage(name: str, dims: tuple[str, ...], counters: tuple[Field, ...], doc: str) -> Endpoint:
+    refs = tuple(r for r in _USAGE_REFS if r.field in dims)
+    return Endpoint(
+        name=f"usage_{name}",
+        path=f"usage/{name}",
+        object=f"organization.usage.{name}.result",
+        pagination="page",
+        dimensions=_dims(*dims),
+        counters=counters,
+        references=refs,
+        max_limit=31,
+        description=doc,
+    )
+
+
+_TS = "timestamp"
+_PROJECT_REF = Reference("unknown_project", "project_id", "projects")
+
+ENDPOINTS: tuple[Endpoint, ...] = (
+    _usage(
+        "completions",
+        (*_MODEL_DIMS, "batch", "service_tier"),
+        (
+            _count("input_tokens"),
+            _count("output_tokens"),
+            _count("input_cached_tokens", required=False),
+            _count("input_audio_tokens", required=False),
+            _count("output_audio_tokens", required=False),
+            _count("num_model_requests"),
+        ),
+        "Token usage of chat/completions and responses.",
+    ),
+    _usage(
+        "embeddings",
+        _MODEL_DIMS,
+        (_count("input_tokens"), _count("num_model_requests")),
+        "Embedding tokens.",
+    ),
+    _usage(
+        "moderations",
+        _MODEL_DIMS,
+        (_count("input_tokens"), _count("num_model_requests")),
+        "Moderation tokens.",
+    ),
+    _usage(
+        "images",
+        (*_MODEL_DIMS, "source", "size"),
+        (_count("images"), _count("num_model_requests")),
+        "Generated, edited and varied images.",
+    ),
+    _usage(
+        "audio_speeches",
+        _MODEL_DIMS,
+        (_count("characters"), _count("num_model_requests")),
+        "Text-to-speech characters.",
+    ),
+    _usage(
+        "audio_transcriptions",
+        _MODEL_DIMS,
+        (_count("seconds"), _count("num_model_requests")),
+        "Transcribed audio seconds.",
+    ),
+    _usage(
+        "vector_stores",
+        ("project_id",),
+        (_count("usage_bytes"),),
+        "Vector store bytes (semantics of the value per bucket are not documented).",
+    ),
+    _usage(
+        "code_interpreter_sessions",
+        ("project_id",),
+        (_count("num_sessions", aliases=("sessions",)),),
+        "Code interpreter sessions; captures before 2025-02 name the counter `sessions`.",
+    ),
+    Endpoint(
+        name="costs",
+        path="costs",
+        object="organization.costs.result",
+        pagination="page",
+        dimensions=_dims("project_id", "line_item", "api_key_id"),
+        counters=(Field("amount", "money"),),
+        attributes=(Field("quantity", "number"), Field("quantity_unit", "string")),
+        references=(
+            _PROJECT_REF,
+            Reference("unknown_api_key", "api_key_id", "project_api_keys", same_project=True),
+        ),
+        max_limit=180,
+        description="Billed amounts per day; `amount` sums `amount.value` in USD.",
+    ),
+    Endpoint(
+        name="projects",
+        path="projects",
+        object="organization.project",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string", required=True),
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("archived_at", _TS),
+            Field("status", "string", required=True),
+        ),
+        description="Projects, archived ones included (`include_archived=true`).",
+    ),
+    Endpoint(
+        name="users",
+        path="users",
+        object="organization.user",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string"),
+            Field("email", "string"),
+            Field("role", "string"),
+            Field("added_at", _TS, required=True, nullable=False),
+        ),
+        description="Members of the organization.",
+    ),
+    Endpoint(
+        name="project_users",
+        path="projects/{project_id}/users",
+        object="organization.project.user",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string"),
+            Field("email", "string"),
+            Field("role", "string"),
+            Field("added_at", _TS, required=True, nullable=False),
+        ),
+        references=(_PROJECT_REF, Reference("unknown_user", "id", "users")),
+        description="Members of one project (400 for an archived project).",
+    ),
+    Endpoint(
+        name="project_service_accounts",
+        path="projects/{project_id}/service_accounts",
+        object="organization.project.service_account",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string", required=True),
+            Field("role", "string", required=True),
+            Field("created_at", _TS, required=True, nullable=False),
+        ),
+        references=(_PROJECT_REF,),
+        description="Service accounts of one project (400 for an archived project).",
+    ),
+    Endpoint(
+        name="project_api_keys",
+        path="projects/{project_id}/api_keys",
+        object="organization.project.api_key",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string", required=True),
+            Field("redacted_value", "string", required=True),
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("last_used_at", _TS),
+            Field("owner_type", "string", paths=(("owner", "type"),)),
+            Field(
+                "owner_id",
+                "string",
+                paths=(("owner", "user", "id"), ("owner", "service_account", "id")),
+            ),
+        ),
+        references=(_PROJECT_REF,),
+        description="API keys of one project; owners are users or service accounts.",
+    ),
+    Endpoint(
+        name="admin_api_keys",
+        path="admin_api_keys",
+        object="organization.admin_api_key",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string"),
+            Field("redacted_value", "string", required=True),
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("last_used_at", _TS),
+            Field("owner_type", "string", paths=(("owner", "type"),)),
+            Field("owner_id", "string", paths=(("owner", "id"),)),
+        ),
+        description="Admin API keys of the organization.",
+    ),
+    Endpoint(
+        name="certificates",
+        path="certificates",
+        object="organization.certificate",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string"),
+            Field("active", "boolean"),
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
+            Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
+        ),
+        description="Certificates uploaded to the organization.",
+    ),
+    Endpoint(
+        name="project_certificates",
+        path="projects/{project_id}/certificates",
+        object="organization.project.certificate",
+        pagination="cursor",
+        attributes=(
+            Field("name", "string"),
+            Field("active", "boolean"),
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
+            Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
+        ),
+        references=(_PROJECT_REF, Reference("unknown_certificate", "id", "certificates")),
+        description="Organization certificates as seen (active or not) by one project.",
+    ),
+)
+
+REGISTRY: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
+
+
+def get(name: str) -> Endpoint:
+    """The endpoint named ``name``; KeyError lists the known names."""
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(REGISTRY)}") from None
+
+
+def by_api_path(path: str) -> tuple[Endpoint, str | None] | None:
+    """Match a request path (``/v1/organization/...``) to an endpoint and its project id."""
+    rest = path.removeprefix("/v1/organization/").strip("/")
+    for endpoint in ENDPOINTS:
+        pattern = endpoint.path.split("/")
+        parts = rest.split("/")
+        if len(pattern) != len(parts):
+            continue
+        project_id = None
+        for want, got in zip(pattern, parts, strict=True):
+            if want == "{project_id}":
+                project_id = got
+            elif want != got:
+                break
+        else:
+            return endpoint, project_id
+    return None

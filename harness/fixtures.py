@@ -1,0 +1,212 @@
+"""Discover scenarios and read their pages: the only reader of ``fixtures/``.
+
+Layout (a contract other tools write to)::
+
+    fixtures/<endpoint>/<scenario>/request.json
+    fixtures/<endpoint>/<scenario>/page-001.json, page-002.json, ...
+
+For per-project listings the scenario folder is the project id named in request.json's path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from . import endpoints
+from .errors import ArgumentError, LayoutError, MalformedJSONError, PathError, Problem
+from .models import Page, Request, Scenario
+
+PAGE_NAME = re.compile(r"^page-(\d+)\.json$")
+SOURCES = ("recorded", "synthesized")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_json(path: Path, data: bytes) -> Any:
+    """Parse fixture bytes; any defect becomes MalformedJSONError naming file, line and column."""
+    try:
+        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+    except UnicodeDecodeError as exc:
+        raise MalformedJSONError(
+            f"{path}: not UTF-8 text",
+            [Problem(f"byte {exc.start} is not UTF-8", file=str(path))],
+            hint="save the file as UTF-8 JSON, then run `harness checksums --write`",
+        ) from exc
+    except json.JSONDecodeError as exc:
+        raise MalformedJSONError(
+            f"{path}: malformed JSON",
+            [Problem(f"line {exc.lineno} column {exc.colno}: {exc.msg}", file=str(path))],
+            hint="restore the verbatim API response body, then run `harness checksums --write`",
+        ) from exc
+    except ValueError as exc:
+        raise MalformedJSONError(
+            f"{path}: malformed JSON", [Problem(str(exc), file=str(path))]
+        ) from exc
+
+
+def read_json(path: Path) -> Any:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PathError(f"cannot read {path}: {exc.strerror}") from exc
+    return parse_json(path, data)
+
+
+def _page_files(directory: Path) -> tuple[tuple[Path, ...], list[Problem]]:
+    numbered: dict[int, Path] = {}
+    problems: list[Problem] = []
+    for child in directory.iterdir():
+        match = PAGE_NAME.match(child.name)
+        if child.name.startswith("page-") and (not match or len(match.group(1)) < 3):
+            problems.append(
+                Problem("page files are named page-001.json, page-002.json, ...", file=str(child))
+            )
+        elif match:
+            numbered[int(match.group(1))] = child
+    expected = list(range(1, len(numbered) + 1))
+    if sorted(numbered) != expected:
+        missing = sorted(set(range(1, max(numbered, default=0) + 1)) - set(numbered))
+        for n in missing:
+            problems.append(
+                Problem(f"page-{n:03d}.json is missing: page numbers must run 1..N without gaps",
+                        file=str(directory / f"page-{n:03d}.json"), page=f"page-{n:03d}.json")
+            )
+    if not numbered:
+        problems.append(Problem("no page-001.json", file=str(directory)))
+    return tuple(numbered[n] for n in sorted(numbered)), problems
+
+
+def _request(path: Path, problems: list[Problem]) -> Request | None:
+    body = read_json(path)
+    if not isinstance(body, dict):
+        problems.append(Problem("request.json must be a JSON object", file=str(path)))
+        return None
+    missing = [k for k in ("method", "path", "query", "recorded_at") if k not in body]
+    if missing:
+        problems.append(Problem(f"request.json lacks {', '.join(missing)}", file=str(path)))
+        return None
+    if not isinstance(body["query"], dict):
+        problems.append(Problem("`query` must be an object", file=str(path), pointer="/query"))
+        return None
+    source = body.get("source", "recorded")
+    if source not in SOURCES:
+        problems.append(Problem(f"`source` must be one of {SOURCES}", file=str(path)))
+    return Request(
+        method=str(body["method"]).upper(),
+        path=str(body["path"]),
+        query=body["query"],
+        description=str(body.get("description", "")),
+        source=str(source),
+        recorded_at=str(body["recorded_at"]),
+    )
+
+
+def discover(fixtures_dir: Path) -> list[Scenario]:
+    """Every scenario under ``fixtures_dir``, sorted by id; layout problems raise LayoutError."""
+    if not fixtures_dir.is_dir():
+        raise PathError(
+            f"fixtures folder {fixtures_dir} does not exist",
+            hint="pass --fixtures DIR pointing at a folder laid out as fixtures/<endpoint>/<scenario>/",
+        )
+    problems: list[Problem] = []
+    scenarios: list[Scenario] = []
+    for endpoint_dir in sorted(p for p in fixtures_dir.iterdir() if p.is_dir()):
+        if endpoint_dir.name not in endpoints.REGISTRY:
+            problems.append(
+                Problem(
+                    f"unknown endpoint folder {endpoint_dir.name!r}; "
+                    f"known: {', '.join(endpoints.REGISTRY)}",
+                    file=str(endpoint_dir),
+                )
+            )
+            continue
+        endpoint = endpoints.REGISTRY[endpoint_dir.name]
+        for scenario_dir in sorted(p for p in endpoint_dir.iterdir() if p.is_dir()):
+            request_path = scenario_dir / "request.json"
+            if not request_path.is_file():
+                problems.append(Problem("request.json is missing", file=str(request_path)))
+                continue
+            request = _request(request_path, problems)
+            pages, page_problems = _page_files(scenario_dir)
+            problems += page_problems
+            if request is None:
+                continue
+            matched = endpoints.by_api_path(request.path)
+            if matched is None or matched[0] is not endpoint:
+                problems.append(
+                    Problem(
+                        f"path {request.path!r} is not {endpoint.api_path}",
+                        file=str(request_path),
+                        pointer="/path",
+                    )
+                )
+                continue
+            project_id = matched[1]
+            if endpoint.per_project and project_id != scenario_dir.name:
+                problems.append(
+                    Problem(
+                        f"per-project listing folder must be named after the project id "
+                        f"{project_id!r} in path",
+                        file=str(scenario_dir),
+                    )
+                )
+            scenarios.append(
+                Scenario(endpoint, scenario_dir.name, scenario_dir, request, pages, project_id)
+            )
+    if problems:
+        raise LayoutError.of(
+            problems,
+            "the fixtures folder breaks the layout ({n} problems)",
+            hint="lay fixtures out as fixtures/<endpoint>/<scenario>/request.json + page-001.json...",
+        )
+    return scenarios
+
+
+def select(scenarios: list[Scenario], wanted: Iterable[str] | None) -> list[Scenario]:
+    """The scenarios a run replays.
+
+    Directory endpoints are always loaded (usage points at them), and so are costs captures whose
+    request window overlaps a selected usage scenario's (costEstimate needs them).
+    """
+    names = list(wanted or [])
+    if not names:
+        return scenarios
+    by_id = {s.id: s for s in scenarios}
+    unknown = [n for n in names if n not in by_id]
+    if unknown:
+        raise ArgumentError(
+            f"unknown scenario {', '.join(unknown)}",
+            hint=f"pick from: {', '.join(by_id)}",
+        )
+    chosen = {by_id[n].id for n in names}
+    windows = [_window(by_id[n]) for n in names if by_id[n].endpoint.bucketed]
+    for s in scenarios:
+        if not s.endpoint.bucketed:
+            chosen.add(s.id)
+        elif s.endpoint.name == "costs" and any(_overlaps(_window(s), w) for w in windows):
+            chosen.add(s.id)
+    return [s for s in scenarios if s.id in chosen]
+
+
+def _window(s: Scenario) -> tuple[float, float]:
+    start, end = s.request.start_time, s.request.end_time
+    return (float(start) if start is not None else float("-inf"),
+            float(end) if end is not None else float("inf"))
+
+
+def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def load_pages(scenario: Scenario) -> list[Page]:
+    """Parse every page of a scenario; malformed JSON in any page raises, naming the file."""
+    return [
+        Page(number=i, path=path, body=read_json(path))
+        for i, path in enumerate(scenario.page_files, start=1)
+    ]

@@ -1,0 +1,132 @@
+"""Plain data shared by the stages: scenarios, pages, events. No behaviour beyond derived fields."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .endpoints import Endpoint
+
+BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}
+
+
+def canonical_json(value: Any) -> str:
+    """The one canonical JSON form used for content hashes: sorted keys, no spaces."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+
+
+def content_hash(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Request:
+    """request.json: the request the scheduler made for the first page of a chain."""
+
+    method: str
+    path: str
+    query: dict[str, Any]
+    description: str
+    source: str
+    recorded_at: str
+
+    @property
+    def group_by(self) -> tuple[str, ...]:
+        value = self.query.get("group_by") or ()
+        return tuple(sorted({value} if isinstance(value, str) else set(value)))
+
+    @property
+    def bucket_width(self) -> str:
+        return str(self.query.get("bucket_width") or "1d")
+
+    @property
+    def start_time(self) -> int | None:
+        value = self.query.get("start_time")
+        return int(value) if value is not None else None
+
+    @property
+    def end_time(self) -> int | None:
+        value = self.query.get("end_time")
+        return int(value) if value is not None else None
+
+    @property
+    def fingerprint(self) -> str:
+        """Identifies the query a cursor belongs to (a next_page token is only valid for it)."""
+        query = {k: v for k, v in self.query.items() if k not in ("page", "after")}
+        return content_hash([self.method, self.path, query])
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    path: Path
+    body: dict[str, Any]
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+
+@dataclass(frozen=True)
+class Scenario:
+    endpoint: Endpoint
+    name: str
+    directory: Path
+    request: Request
+    page_files: tuple[Path, ...]
+    project_id: str | None = None  # per-project listings: the folder name
+
+    @property
+    def id(self) -> str:
+        return f"{self.endpoint.name}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Location:
+    endpoint: str
+    scenario: str
+    page: str
+    bucket_index: int | None
+    result_index: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "endpoint": self.endpoint,
+            "scenario": self.scenario,
+            "page": self.page,
+            "bucketIndex": self.bucket_index,
+            "resultIndex": self.result_index,
+        }
+
+
+Rank = tuple[str, str, int, int, int]
+
+
+@dataclass(frozen=True)
+class Event:
+    """One usage/cost result or one list item, typed by the registry.
+
+    ``key`` holds the dedupe key's parts; ``values`` every column that is not part of the key.
+    ``rank`` orders captures: recorded_at, scenario, page, bucket, position; the highest wins.
+    """
+
+    endpoint: str
+    key: dict[str, Any]
+    values: dict[str, Any]
+    rank: Rank
+    location: Location
+    dedupe_key: str = field(default="", compare=False)
+
+    @classmethod
+    def create(
+        cls,
+        endpoint: str,
+        key: dict[str, Any],
+        values: dict[str, Any],
+        rank: Rank,
+        location: Location,
+    ) -> Event:
+        return cls(endpoint, key, values, rank, location, content_hash([endpoint, key]))

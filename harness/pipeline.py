@@ -1,0 +1,249 @@
+"""The only module that chains the stages.
+
+checksums -> layout -> JSON -> schema -> page chains -> normalize -> dedupe -> fail-fast
+project check -> one DuckDB transaction (preflight/migrate, upsert, cursors, FK checks) -> report.
+Everything before the transaction runs before the database is opened, so a corpus that fails a
+check never touches it; any failure inside the transaction rolls it back.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from . import chains, checksums, faults, fixtures, integrity, report, schema
+from .dedupe import Deduped, dedupe
+from .endpoints import REGISTRY
+from .errors import (
+    CorpusError,
+    DatabaseError,
+    HarnessError,
+    MalformedJSONError,
+    PageChainError,
+    Problem,
+    RelationshipError,
+)
+from .models import Event
+from .normalize import PageContext, normalize_page
+from .report import ScenarioRun
+from .store import connect, cursors, ingest, migrate
+from .store.ingest import UpsertMode, WriteCounts
+
+DEFAULT_FIXTURES = Path("fixtures")
+DEFAULT_DB = Path("reports/harness.duckdb")
+DEFAULT_REPORT = Path("reports/report.json")
+
+
+def default_checksums(fixtures_dir: Path) -> Path:
+    """CHECKSUMS.sha256 in the folder that holds the fixtures folder (a corpus root holds both)."""
+    return fixtures_dir.parent / "CHECKSUMS.sha256"
+
+
+@dataclass(frozen=True)
+class ReplayOptions:
+    fixtures: Path = DEFAULT_FIXTURES
+    db: Path = DEFAULT_DB
+    checksums: Path | None = None
+    scenarios: tuple[str, ...] = ()
+    now: datetime | None = None
+    upsert_mode: UpsertMode = "merge"
+
+
+@dataclass
+class Prepared:
+    """Everything known before the database is opened."""
+
+    runs: list[ScenarioRun]
+    deduped: dict[str, Deduped]
+    checksum_files: int = 0
+
+
+@dataclass
+class ReplayResult:
+    report: dict[str, Any]
+    runs: list[ScenarioRun]
+    checksum_files: int
+    migrations_applied: list[str] = field(default_factory=list)
+
+
+def _label(run_id: str, page_name: str) -> str:
+    return f"{run_id}/{page_name}"
+
+
+def prepare(options: ReplayOptions) -> Prepared:
+    """All checks that need no database; raises the first failing stage's CorpusError."""
+    manifest = options.checksums or default_checksums(options.fixtures)
+    verified = checksums.verify(manifest, options.fixtures)
+    selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
+
+    loaded = []
+    malformed: list[Problem] = []
+    for scenario in selected:
+        try:
+            loaded.append((scenario, fixtures.load_pages(scenario)))
+        except MalformedJSONError as exc:
+            malformed += exc.problems
+    if malformed:
+        raise MalformedJSONError.of(
+            malformed, "{n} fixture files are not valid JSON",
+            hint="restore the verbatim API response body, then run `harness checksums --write`",
+        )
+
+    schema.validate_pages(
+        [(s.endpoint, p, _label(s.id, p.name)) for s, pages in loaded for p in pages]
+    )
+
+    runs: list[ScenarioRun] = []
+    chain_problems: list[Problem] = []
+    for scenario, pages in loaded:
+        chain = chains.check_chain(scenario, pages)
+        chain_problems += chain.problems
+        events: list[Event] = []
+        unknown: set[str] = set()
+        for page in pages:
+            ctx = PageContext(
+                endpoint=scenario.endpoint,
+                scenario=scenario.name,
+                page=page.name,
+                page_no=page.number,
+                recorded_at=scenario.request.recorded_at,
+                group_by=scenario.request.group_by,
+                project_id=scenario.project_id,
+            )
+            events += normalize_page(ctx, page.body)
+            unknown |= schema.unknown_fields(scenario.endpoint, page)
+        runs.append(ScenarioRun(scenario, pages, chain, events, unknown))
+    if chain_problems:
+        raise PageChainError.of(
+            chain_problems, "{n} page-chain problems",
+            hint="every page but the last needs has_more=true and a cursor, and the next page "
+                 "file must answer that cursor; restore the missing or wrong page",
+        )
+
+    by_endpoint: dict[str, list[Event]] = defaultdict(list)
+    for run in runs:
+        by_endpoint[run.scenario.endpoint.name] += run.events
+    deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
+    return Prepared(runs, deduped, verified.files)
+
+
+def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
+    known = {e.key["id"] for e in prepared.deduped.get("projects", Deduped([], 0, [])).unique}
+    issues = integrity.unknown_projects(
+        (e for d in prepared.deduped.values() for e in d.unique), known
+    )
+    if issues:
+        raise _relationship_error(prepared, issues, [], now, before_ingest=True)
+
+
+def _relationship_error(
+    prepared: Prepared,
+    issues: list[dict[str, Any]],
+    unverifiable: list[dict[str, Any]],
+    now: datetime,
+    *,
+    before_ingest: bool,
+) -> RelationshipError:
+    problems = [
+        Problem(
+            f"{i['kind']}: {i['field']} {i['id']!r} does not resolve",
+            file=f"{i['endpoint']}/{i['scenario']}/{i['page']}",
+            page=i["page"],
+            pointer=(f"/data/{i['bucketIndex']}/results/{i['resultIndex']}"
+                     if i["bucketIndex"] is not None else f"/data/{i['resultIndex']}"),
+        )
+        for i in issues
+    ]
+    stage = "before ingest; the database was not touched" if before_ingest else "rolled back"
+    error = RelationshipError.of(
+        problems, f"{{n}} unresolved references ({stage})",
+        hint="add the missing entity to the directory fixtures (projects, users, keys, ...), "
+             "or fix the id in the usage fixture",
+    )
+    error.report = report.build(prepared.runs, prepared.deduped, now=now,
+                                relationship_issues=issues, unverifiable=unverifiable)
+    return error
+
+
+def _ingest(
+    con: duckdb.DuckDBPyConnection, prepared: Prepared, options: ReplayOptions, now: datetime
+) -> tuple[dict[str, WriteCounts], list[str], list[dict[str, Any]]]:
+    applied = migrate.preflight(con, options.db, now)
+    faults.checkpoint("after-migrate")
+    writes: dict[str, WriteCounts] = {}
+    staged = []
+    for name, result in prepared.deduped.items():
+        endpoint = REGISTRY[name]
+        ingest.stage(con, endpoint, result.unique, now)
+        writes[name] = ingest.upsert(con, endpoint, options.upsert_mode)
+        staged.append(endpoint)
+        faults.checkpoint(f"after-upsert:{name}")
+    cursors.save(con, [
+        cursors.Cursor(
+            endpoint=run.scenario.endpoint.name,
+            project_id=run.scenario.project_id or "",
+            request_fingerprint=run.scenario.request.fingerprint,
+            next_page=run.chain.next_cursor if run.chain.has_more else None,
+            has_more=run.chain.has_more,
+            window_start=run.scenario.request.start_time,
+            window_end=run.scenario.request.end_time,
+        )
+        for run in prepared.runs
+    ], now)
+    integrity.duplicate_keys(con, staged)
+    issues, unverifiable = integrity.relationship_issues(con, staged)
+    if issues:
+        raise _relationship_error(prepared, issues, unverifiable, now, before_ingest=False)
+    faults.checkpoint("before-commit")
+    return writes, applied, unverifiable
+
+
+def _remove_new_database(path: Path) -> None:
+    for leftover in (path, Path(f"{path}.wal")):
+        leftover.unlink(missing_ok=True)
+
+
+def replay(options: ReplayOptions) -> ReplayResult:
+    """Replay the corpus into the database; raises HarnessError (see errors.py) on any failure."""
+    now = options.now or datetime.now(UTC)
+    prepared = prepare(options)
+    _fail_fast_projects(prepared, now)
+
+    existed = options.db.exists()
+    con = connect(options.db)
+    committed = False
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            writes, applied, unverifiable = _ingest(con, prepared, options, now)
+            con.execute("COMMIT")
+            committed = True
+        except duckdb.Error as exc:
+            raise DatabaseError(f"ingest into {options.db} failed: {exc}") from exc
+        finally:
+            if not committed:
+                con.execute("ROLLBACK")
+    finally:
+        con.close()
+        if not committed and not existed:
+            _remove_new_database(options.db)
+    built = report.build(prepared.runs, prepared.deduped, now=now, writes=writes,
+                         unverifiable=unverifiable)
+    return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
+
+
+__all__ = [
+    "CorpusError",
+    "HarnessError",
+    "Prepared",
+    "ReplayOptions",
+    "ReplayResult",
+    "default_checksums",
+    "prepare",
+    "replay",
+]

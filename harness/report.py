@@ -1,0 +1,243 @@
+"""Build the report and write it: the ONE deterministic JSON writer.
+
+Keys written by harness are camelCase; counters keep the API's snake_case names. Execution-time
+values (``generatedAt``, ``lastSyncedAt``) come from the injected clock, so a replay with a fixed
+``now`` is byte-stable. The shape is pinned by ``schemas/report.schema.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from .chains import ChainResult
+from .dedupe import Deduped, dedupe
+from .endpoints import REGISTRY, Endpoint
+from .errors import PathError
+from .models import Event, Page, Scenario
+from .store.ingest import WriteCounts
+
+REPORT_VERSION = 1
+# dedupedUsage lists at most this many events (sorted), so a million-result report stays small;
+# dedupedUsageTotal always gives the full count.
+DEDUPED_USAGE_CAP = 1000
+
+
+@dataclass
+class ScenarioRun:
+    """What the pipeline learned about one scenario before ingest."""
+
+    scenario: Scenario
+    pages: list[Page]
+    chain: ChainResult
+    events: list[Event]
+    unknown_fields: set[str] = field(default_factory=set)
+
+    @property
+    def buckets(self) -> int:
+        if not self.scenario.endpoint.bucketed:
+            return 0
+        return sum(len(p.body.get("data") or []) for p in self.pages)
+
+
+def iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _json_number(value: Decimal | int) -> float | int:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _json_values(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: float(v) if isinstance(v, Decimal) else v for k, v in sorted(values.items())}
+
+
+def counters(endpoint: Endpoint, events: Iterable[Event]) -> dict[str, float | int]:
+    """Sums over events, keyed by the API's field names; money by currency (`amount_<cur>`)."""
+    totals: dict[str, Decimal | int] = {}
+    for f in endpoint.counters:
+        totals[f.name] = Decimal(0) if f.type == "money" else 0
+    for e in events:
+        for f in endpoint.counters:
+            if f.type == "money":
+                value, currency = e.values.get(f"{f.name}_value"), e.values.get(f"{f.name}_currency")
+                if value is None:
+                    continue
+                name = f.name if currency in (None, "usd") else f"{f.name}_{currency}"
+                totals[name] = totals.get(name, Decimal(0)) + value
+            elif e.values.get(f.name) is not None:
+                totals[f.name] += e.values[f.name]
+    return {k: _json_number(v) for k, v in sorted(totals.items())}
+
+
+def _cursor(endpoint: Endpoint, runs: list[ScenarioRun], now: datetime) -> dict[str, Any] | None:
+    if not runs:
+        return None
+    latest = max(runs, key=lambda r: (r.scenario.request.recorded_at, r.scenario.name))
+    return {
+        "endpoint": endpoint.path,
+        "nextPage": latest.chain.next_cursor if latest.chain.has_more else None,
+        "hasMore": latest.chain.has_more,
+        "lastSyncedAt": iso(now),
+    }
+
+
+def _scenario_entry(run: ScenarioRun, deduped: Deduped) -> dict[str, Any]:
+    return {
+        "totalPages": len(run.pages),
+        "totalBuckets": run.buckets,
+        "totalRawEvents": len(run.events),
+        "totalDedupedEvents": len(deduped.unique),
+        "exactDuplicates": deduped.duplicates,
+        "counters": counters(run.scenario.endpoint, deduped.unique),
+        "chain": {"pages": run.chain.pages, "endedBecause": run.chain.ended_because},
+        "recordedAt": run.scenario.request.recorded_at,
+        "source": run.scenario.request.source,
+    }
+
+
+def _event_entry(e: Event) -> dict[str, Any]:
+    endpoint = REGISTRY[e.endpoint]
+    return {
+        "endpoint": e.endpoint,
+        "windowStart": e.key["window_start"],
+        "windowEnd": e.key["window_end"],
+        "groupBy": e.key["group_by"],
+        "dimensions": {d: e.key.get(d) for d in endpoint.dimension_names},
+        "values": _json_values(e.values),
+        "scenario": e.location.scenario,
+        "page": e.location.page,
+    }
+
+
+def _conflict_entry(winner: Event, loser: Event) -> dict[str, Any]:
+    def side(e: Event) -> dict[str, Any]:
+        return {
+            "scenario": e.location.scenario,
+            "page": e.location.page,
+            "bucketIndex": e.location.bucket_index,
+            "resultIndex": e.location.result_index,
+            "recordedAt": e.rank[0],
+            "values": _json_values(e.values),
+        }
+
+    return {"endpoint": winner.endpoint, "key": dict(winner.key), "winner": side(winner),
+            "loser": side(loser)}
+
+
+def cost_estimate(usage: list[Event], costs: list[Event]) -> float:
+    """Billed USD from costs rows that overlap a usage window, for the usage rows' projects.
+
+    A usage row not grouped by project (project_id null) admits costs of every project.
+    """
+    windows: dict[tuple[int, int], set[str | None]] = defaultdict(set)
+    for u in usage:
+        windows[(u.key["window_start"], u.key["window_end"])].add(u.key.get("project_id"))
+    total = Decimal(0)
+    for c in costs:
+        value, currency = c.values.get("amount_value"), c.values.get("amount_currency")
+        if value is None or currency not in (None, "usd"):
+            continue
+        start, end = c.key["window_start"], c.key["window_end"]
+        for (ws, we), projects in windows.items():
+            if start < we and ws < end and (None in projects or c.key.get("project_id") in projects):
+                total += value
+                break
+    return float(total)
+
+
+def build(
+    runs: list[ScenarioRun],
+    deduped: dict[str, Deduped],
+    *,
+    now: datetime,
+    writes: dict[str, WriteCounts] | None = None,
+    relationship_issues: list[dict[str, Any]] | None = None,
+    unverifiable: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    issues = relationship_issues or []
+    by_endpoint: dict[str, list[ScenarioRun]] = defaultdict(list)
+    for run in runs:
+        by_endpoint[run.scenario.endpoint.name].append(run)
+    endpoints_out: dict[str, Any] = {}
+    for name in sorted(by_endpoint):
+        endpoint = REGISTRY[name]
+        ep_runs = by_endpoint[name]
+        result = deduped[name]
+        entry: dict[str, Any] = {
+            "path": endpoint.path,
+            "totalPages": sum(len(r.pages) for r in ep_runs),
+            "totalBuckets": sum(r.buckets for r in ep_runs),
+            "totalRawEvents": sum(len(r.events) for r in ep_runs),
+            "totalDedupedEvents": len(result.unique),
+            "exactDuplicates": result.duplicates,
+            "conflicts": len(result.conflicts),
+            "counters": counters(endpoint, result.unique),
+            "cursor": _cursor(endpoint, ep_runs, now),
+            "unknownFields": sorted(set().union(*(r.unknown_fields for r in ep_runs))),
+            "scenarios": {r.scenario.name: _scenario_entry(r, dedupe(r.events)) for r in ep_runs},
+        }
+        if writes is not None and name in writes:
+            w = writes[name]
+            entry["writes"] = {"inserted": w.inserted, "updated": w.updated,
+                               "unchanged": w.unchanged}
+        endpoints_out[name] = entry
+
+    completions = endpoints_out.get("usage_completions")
+    usage_events = deduped["usage_completions"].unique if "usage_completions" in deduped else []
+    cost_events = deduped["costs"].unique if "costs" in deduped else []
+    summary = {
+        "totalBuckets": completions["totalBuckets"] if completions else 0,
+        "totalRawEvents": completions["totalRawEvents"] if completions else 0,
+        "totalDedupedEvents": completions["totalDedupedEvents"] if completions else 0,
+        "tokensIn": completions["counters"]["input_tokens"] if completions else 0,
+        "tokensOut": completions["counters"]["output_tokens"] if completions else 0,
+        "costEstimate": cost_estimate(usage_events, cost_events),
+        "cursor": completions["cursor"] if completions else None,
+        "relationshipIssues": issues,
+    }
+    usage_unique = [
+        e for name in sorted(deduped) if REGISTRY[name].bucketed for e in deduped[name].unique
+    ]
+    conflicts = [
+        _conflict_entry(c.winner, c.loser) for name in sorted(deduped)
+        for c in deduped[name].conflicts
+    ]
+    return {
+        "reportVersion": REPORT_VERSION,
+        "generatedAt": iso(now),
+        "usageSummary": summary,
+        "endpoints": endpoints_out,
+        "relationshipIssues": issues,
+        "unverifiableReferences": unverifiable or [],
+        "conflicts": conflicts,
+        "dedupedUsage": [_event_entry(e) for e in usage_unique[:DEDUPED_USAGE_CAP]],
+        "dedupedUsageTotal": len(usage_unique),
+    }
+
+
+def dumps(report: dict[str, Any]) -> str:
+    """Canonical report text: sorted keys, two-space indent, trailing newline."""
+    return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
+
+
+def write(report: dict[str, Any], path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(dumps(report), encoding="utf-8", newline="\n")
+    except OSError as exc:
+        raise PathError(f"cannot write report {path}: {exc.strerror}") from exc
+
+
+def without_writes(report: dict[str, Any]) -> dict[str, Any]:
+    """The report minus per-run write counts (they depend on what the database held before)."""
+    trimmed = json.loads(dumps(report))
+    for entry in trimmed.get("endpoints", {}).values():
+        entry.pop("writes", None)
+    return trimmed  # type: ignore[no-any-return]

@@ -1,0 +1,201 @@
+"""JSON Schemas per endpoint page: generated from the registry, validated in bulk.
+
+The files in ``schemas/`` are the contract (``harness schemas --check`` keeps them in step with the
+registry). Pages are validated with the compiled jsonschema-rs validator; python-jsonschema only
+explains the pages that fail, so every error comes with file, JSON pointer and the rule broken.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import jsonschema_rs
+
+from .endpoints import ENDPOINTS, Endpoint, Field
+from .errors import Problem, SchemaError
+from .models import Page
+
+DIALECT = "https://json-schema.org/draft/2020-12/schema"
+SCHEMA_ID = "urn:harness:schema:{name}"
+
+
+def schema_dir() -> Path:
+    """Where the schema files are: inside the wheel, or the repository's ``schemas/``."""
+    packaged = Path(str(resources.files("harness"))) / "_schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parent.parent / "schemas"
+
+
+def _field_schema(f: Field) -> dict[str, Any]:
+    base: dict[str, Any]
+    if f.type == "money":
+        base = {
+            "type": "object",
+            "required": ["value", "currency"],
+            "properties": {
+                "value": {"type": "number"},
+                "currency": {"type": "string", "minLength": 1},
+            },
+        }
+    elif f.type == "timestamp":
+        base = {"type": "integer", "minimum": 0}
+    elif f.type == "integer":
+        base = {"type": "integer", "minimum": 0}
+    else:
+        base = {"type": f.type}
+    if f.enum:
+        base["enum"] = list(f.enum)
+    if f.nullable:
+        if isinstance(base.get("type"), str):
+            base["type"] = [base["type"], "null"]
+        if "enum" in base:
+            base["enum"].append(None)
+    return base
+
+
+def _item_schema(endpoint: Endpoint) -> dict[str, Any]:
+    properties: dict[str, Any] = {"object": {"const": endpoint.object}}
+    required = ["object"]
+    any_of: list[dict[str, Any]] = []
+    if not endpoint.bucketed:
+        properties["id"] = {"type": "string", "minLength": 1}
+        required.append("id")
+    for f in endpoint.fields:
+        if f.paths:
+            for path in f.paths:
+                node = properties
+                for part in path[:-1]:
+                    holder = node.setdefault(part, {"type": ["object", "null"], "properties": {}})
+                    node = holder["properties"]
+                node[path[-1]] = _field_schema(f)
+            continue
+        properties[f.name] = _field_schema(f)
+        for alias in f.aliases:
+            properties[alias] = _field_schema(f)
+        if f.aliases:
+            any_of.append({"anyOf": [{"required": [n]} for n in (f.name, *f.aliases)]})
+        elif f.required:
+            required.append(f.name)
+    schema: dict[str, Any] = {"type": "object", "required": required, "properties": properties}
+    if any_of:
+        schema["allOf"] = any_of
+    return schema
+
+
+def page_schema(endpoint: Endpoint) -> dict[str, Any]:
+    """The JSON Schema (2020-12) of one response page of ``endpoint``."""
+    head: dict[str, Any] = {
+        "$schema": DIALECT,
+        "$id": SCHEMA_ID.format(name=endpoint.name),
+        "title": f"GET {endpoint.api_path}: one response page",
+        "description": endpoint.description,
+        "type": "object",
+    }
+    if endpoint.bucketed:
+        return head | {
+            "required": ["object", "data", "has_more", "next_page"],
+            "properties": {
+                "object": {"const": "page"},
+                "data": {"type": "array", "items": {"$ref": "#/$defs/bucket"}},
+                "has_more": {"type": "boolean"},
+                "next_page": {"type": ["string", "null"]},
+            },
+            "$defs": {
+                "bucket": {
+                    "type": "object",
+                    "required": ["object", "start_time", "end_time", "results"],
+                    "properties": {
+                        "object": {"const": "bucket"},
+                        "start_time": {"type": "integer", "minimum": 0},
+                        "end_time": {"type": "integer", "minimum": 0},
+                        "results": {"type": "array", "items": {"$ref": "#/$defs/result"}},
+                    },
+                },
+                "result": _item_schema(endpoint),
+            },
+        }
+    return head | {
+        "required": ["object", "data", "has_more"],
+        "properties": {
+            "object": {"const": "list"},
+            "data": {"type": "array", "items": {"$ref": "#/$defs/item"}},
+            "has_more": {"type": "boolean"},
+            "first_id": {"type": ["string", "null"]},
+            "last_id": {"type": ["string", "null"]},
+        },
+        "$defs": {"item": _item_schema(endpoint)},
+    }
+
+
+def render(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"
+
+
+def expected_files() -> dict[str, str]:
+    """File name -> content for every generated schema."""
+    return {f"{e.name}.schema.json": render(page_schema(e)) for e in ENDPOINTS}
+
+
+@cache
+def _validators(name: str) -> tuple[Any, jsonschema.Draft202012Validator]:
+    path = schema_dir() / f"{name}.schema.json"
+    schema = json.loads(path.read_text(encoding="utf-8"))
+    return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)
+
+
+def _pointer(parts: Iterable[Any]) -> str:
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def page_problems(endpoint: Endpoint, page: Page, label: str) -> list[Problem]:
+    """Every schema error of one page, sorted by JSON pointer; [] when the page is valid."""
+    fast, detailed = _validators(endpoint.name)
+    if fast.is_valid(page.body):
+        return []
+    errors = sorted(detailed.iter_errors(page.body), key=lambda e: [str(p) for p in e.path])
+    return [
+        Problem(
+            e.message,
+            file=label,
+            page=page.name,
+            pointer=_pointer(e.absolute_path),
+            rule=f"{e.validator}",
+        )
+        for e in errors
+    ]
+
+
+def validate_pages(checked: list[tuple[Endpoint, Page, str]]) -> None:
+    problems = [p for endpoint, page, label in checked for p in page_problems(endpoint, page, label)]
+    if problems:
+        raise SchemaError.of(
+            problems,
+            "{n} schema errors in the fixtures",
+            hint="fix the page to match the API's shape (see schemas/ and ENDPOINTS.md)",
+        )
+
+
+@cache
+def _known_keys(endpoint: Endpoint) -> frozenset[str]:
+    return frozenset(_item_schema(endpoint)["properties"])
+
+
+def unknown_fields(endpoint: Endpoint, page: Page) -> set[str]:
+    """Keys the schema does not describe, as `results[].name` / `data[].name` paths."""
+    known = _known_keys(endpoint)
+    found: set[str] = set()
+    data = page.body.get("data") or []
+    for item in data:
+        if endpoint.bucketed:
+            for result in item.get("results") or []:
+                found |= {f"results[].{k}" for k in result if k not in known}
+        elif isinstance(item, dict):
+            found |= {f"data[].{k}" for k in item if k not in known}
+    return found

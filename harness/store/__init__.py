@@ -1,0 +1,8 @@
+"""DuckDB storage: connect, numbered migrations and preflight, set-based upserts, cursors."""
+
+from .connection import connect
+from .cursors import Cursor
+from .ingest import UPSERT_MODES, UpsertMode, WriteCounts
+from .migrate import Status, preflight
+
+__all__ = ["UPSERT_MODES", "Cursor", "Status", "UpsertMode", "WriteCounts", "connect", "preflight"]

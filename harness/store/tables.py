@@ -1,0 +1,38 @@
+"""Table columns derived from the registry: what the migrations must have created."""
+
+from __future__ import annotations
+
+from ..endpoints import SQL_TYPES, Endpoint
+
+METADATA = (
+    ("source_scenario", "VARCHAR"),
+    ("source_page", "VARCHAR"),
+    ("captured_at", "TIMESTAMPTZ"),
+    ("synced_at", "TIMESTAMPTZ"),
+)
+
+
+def key_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
+    """The columns the dedupe key is made of (``dedupe_key`` is their hash)."""
+    if endpoint.bucketed:
+        cols = [("window_start", "TIMESTAMPTZ"), ("window_end", "TIMESTAMPTZ"),
+                ("group_by", "VARCHAR")]
+        return cols + [(f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
+    cols = [("id", "VARCHAR")]
+    return cols + ([("project_id", "VARCHAR")] if endpoint.per_project else [])
+
+
+def value_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
+    """Counters and attributes: compared to decide whether an upsert changes a row."""
+    cols: list[tuple[str, str]] = []
+    for f in endpoint.counters + endpoint.attributes:
+        if f.type == "money":
+            cols += [(f"{f.name}_value", SQL_TYPES["money"]), (f"{f.name}_currency", "VARCHAR")]
+        else:
+            cols.append((f.name, SQL_TYPES[f.type]))
+    return cols
+
+
+def columns(endpoint: Endpoint) -> list[tuple[str, str]]:
+    return [("dedupe_key", "VARCHAR"), *key_columns(endpoint), *value_columns(endpoint),
+            *METADATA]

@@ -51,13 +51,21 @@ def check_chain(scenario: Scenario, pages: list[Page]) -> ChainResult:
             problems += _list_ids(scenario, page, data)
         if has_more and cursor is None:
             problems.append(
-                _problem(scenario, page, f"has_more is true but {cursor_field} is null",
-                         f"/{cursor_field}")
+                _problem(
+                    scenario,
+                    page,
+                    f"has_more is true but {cursor_field} is null",
+                    f"/{cursor_field}",
+                )
             )
         if scenario.endpoint.bucketed and not has_more and cursor is not None:
             problems.append(
-                _problem(scenario, page, f"next_page {cursor!r} is set but has_more is false",
-                         "/next_page")
+                _problem(
+                    scenario,
+                    page,
+                    f"next_page {cursor!r} is set but has_more is false",
+                    "/next_page",
+                )
             )
         if has_more and is_last:
             problems.append(
@@ -71,15 +79,19 @@ def check_chain(scenario: Scenario, pages: list[Page]) -> ChainResult:
             ended = f"missing page after {page.name}"
         elif not has_more and not is_last:
             problems.append(
-                _problem(scenario, page,
-                         f"has_more is false but page-{page.number + 1:03d}.json exists")
+                _problem(
+                    scenario, page, f"has_more is false but page-{page.number + 1:03d}.json exists"
+                )
             )
         if has_more and cursor is not None:
             if cursor in seen:
                 problems.append(
-                    _problem(scenario, page,
-                             f"cursor {cursor!r} repeats {seen[cursor]}'s: the chain is a cycle",
-                             f"/{cursor_field}")
+                    _problem(
+                        scenario,
+                        page,
+                        f"cursor {cursor!r} repeats {seen[cursor]}'s: the chain is a cycle",
+                        f"/{cursor_field}",
+                    )
                 )
                 ended = f"cursor cycle at {page.name}"
                 break
@@ -97,15 +109,21 @@ def _list_ids(scenario: Scenario, page: Page, data: list[Any]) -> list[Problem]:
     problems = []
     if ids and body.get("last_id") is not None and body["last_id"] != ids[-1]:
         problems.append(
-            _problem(scenario, page,
-                     f"last_id {body['last_id']!r} is not the last item's id {ids[-1]!r}",
-                     "/last_id")
+            _problem(
+                scenario,
+                page,
+                f"last_id {body['last_id']!r} is not the last item's id {ids[-1]!r}",
+                "/last_id",
+            )
         )
     if ids and body.get("first_id") is not None and body["first_id"] != ids[0]:
         problems.append(
-            _problem(scenario, page,
-                     f"first_id {body['first_id']!r} is not the first item's id {ids[0]!r}",
-                     "/first_id")
+            _problem(
+                scenario,
+                page,
+                f"first_id {body['first_id']!r} is not the first item's id {ids[0]!r}",
+                "/first_id",
+            )
         )
     return problems
 
@@ -115,11 +133,14 @@ def _bucket_windows(scenario: Scenario, pages: list[Page]) -> list[Problem]:
     width = BUCKET_SECONDS.get(request.bucket_width)
     problems: list[Problem] = []
     if width is None:
-        return [Problem(f"bucket_width {request.bucket_width!r} is not one of 1m, 1h, 1d",
-                        file=f"{scenario.id}/request.json", pointer="/query/bucket_width")]
-    buckets = [
-        (page, i, b) for page in pages for i, b in enumerate(page.body.get("data") or [])
-    ]
+        return [
+            Problem(
+                f"bucket_width {request.bucket_width!r} is not one of 1m, 1h, 1d",
+                file=f"{scenario.id}/request.json",
+                pointer="/query/bucket_width",
+            )
+        ]
+    buckets = [(page, i, b) for page in pages for i, b in enumerate(page.body.get("data") or [])]
     previous_end: int | None = None
     for n, (page, i, bucket) in enumerate(buckets):
         start, end = bucket["start_time"], bucket["end_time"]

@@ -57,9 +57,7 @@ def read_manifest(manifest: Path) -> dict[str, str]:
             continue
         match = LINE.match(line)
         if not match:
-            problems.append(
-                Problem(f"line {number} is not `<sha256>  <path>`", file=str(manifest))
-            )
+            problems.append(Problem(f"line {number} is not `<sha256>  <path>`", file=str(manifest)))
             continue
         entries[match.group(2)] = match.group(1).lower()
     if problems:
@@ -80,9 +78,7 @@ def verify(manifest: Path, fixtures_dir: Path) -> Verified:
         actual = digest(path)
         total += path.stat().st_size
         if actual != expected:
-            problems.append(
-                Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
-            )
+            problems.append(Problem(f"sha256 is {actual}, manifest says {expected}", file=rel))
     for path in _fixture_files(fixtures_dir):
         rel = _relative(path, manifest)
         if rel not in entries:
@@ -95,9 +91,7 @@ def verify(manifest: Path, fixtures_dir: Path) -> Verified:
 
 
 def render(manifest: Path, fixtures_dir: Path) -> str:
-    lines = [
-        f"{digest(p)}  {_relative(p, manifest)}\n" for p in _fixture_files(fixtures_dir)
-    ]
+    lines = [f"{digest(p)}  {_relative(p, manifest)}\n" for p in _fixture_files(fixtures_dir)]
     return "".join(sorted(lines, key=lambda line: line[66:]))
 
 

@@ -26,8 +26,10 @@ def _now(value: str | None) -> datetime | None:
     try:
         moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError as exc:
-        raise ArgumentError(f"--now {value!r} is not an ISO 8601 time",
-                            hint="for example --now 2025-09-30T06:00:00Z") from exc
+        raise ArgumentError(
+            f"--now {value!r} is not an ISO 8601 time",
+            hint="for example --now 2025-09-30T06:00:00Z",
+        ) from exc
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
@@ -57,15 +59,18 @@ def cmd_replay(args: argparse.Namespace) -> int:
         sys.stdout.write(report.dumps(result.report))
     else:
         console.print_summary(result.report)
-        console.print_lines([
-            f"{result.checksum_files} fixture files verified; database {args.db}; "
-            f"report {args.report}"
-        ])
+        console.print_lines(
+            [
+                f"{result.checksum_files} fixture files verified; database {args.db}; "
+                f"report {args.report}"
+            ]
+        )
     return 0
 
 
-def _check_or_write(name: str, path: Path, expected: str, args: argparse.Namespace,
-                    regenerate: str) -> int:
+def _check_or_write(
+    name: str, path: Path, expected: str, args: argparse.Namespace, regenerate: str
+) -> int:
     if args.write:
         path.write_text(expected, encoding="utf-8", newline="\n")
         console.print_lines([f"wrote {path}"])
@@ -93,8 +98,13 @@ def cmd_checksums(args: argparse.Namespace) -> int:
 
 
 def cmd_endpoints(args: argparse.Namespace) -> int:
-    return _check_or_write("ENDPOINTS.md", args.output, catalog.render(args.fixtures), args,
-                           "harness endpoints --write")
+    return _check_or_write(
+        "ENDPOINTS.md",
+        args.output,
+        catalog.render(args.fixtures),
+        args,
+        "harness endpoints --write",
+    )
 
 
 def cmd_schemas(args: argparse.Namespace) -> int:
@@ -110,8 +120,9 @@ def cmd_schemas(args: argparse.Namespace) -> int:
         console.print_lines([f"wrote {len(schema.expected_files())} schemas to {args.dir}"])
         return 0
     if stale:
-        console.print_error(f"stale schemas: {', '.join(stale)}; run `harness schemas --write`",
-                            "StaleFile")
+        console.print_error(
+            f"stale schemas: {', '.join(stale)}; run `harness schemas --write`", "StaleFile"
+        )
         return 1
     console.print_lines(["schemas are up to date"])
     return 0
@@ -134,8 +145,10 @@ def cmd_db(args: argparse.Namespace) -> int:
         console.print_lines([f"applied {name}" for name in applied] or ["nothing to apply"])
         return 0
     if not args.db.exists():
-        raise PathError(f"database {args.db} does not exist",
-                        hint="run `harness replay` or `harness db migrate` to create it")
+        raise PathError(
+            f"database {args.db} does not exist",
+            hint="run `harness replay` or `harness db migrate` to create it",
+        )
     con = connect(args.db, read_only=True)
     try:
         status = migrate.status(con)
@@ -158,34 +171,59 @@ def _parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     def corpus(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--fixtures", type=Path, default=pipeline.DEFAULT_FIXTURES,
-                       help="fixtures folder (default: fixtures)")
-        p.add_argument("--checksums", type=Path, default=None,
-                       help="manifest (default: CHECKSUMS.sha256 beside the fixtures folder)")
+        p.add_argument(
+            "--fixtures",
+            type=Path,
+            default=pipeline.DEFAULT_FIXTURES,
+            help="fixtures folder (default: fixtures)",
+        )
+        p.add_argument(
+            "--checksums",
+            type=Path,
+            default=None,
+            help="manifest (default: CHECKSUMS.sha256 beside the fixtures folder)",
+        )
 
-    p = sub.add_parser("replay", help="replay fixtures into DuckDB and write the report",
-                       epilog="example: harness replay --scenario usage_completions/basic --json")
+    p = sub.add_parser(
+        "replay",
+        help="replay fixtures into DuckDB and write the report",
+        epilog="example: harness replay --scenario usage_completions/basic --json",
+    )
     corpus(p)
     p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
     p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
-    p.add_argument("--scenario", action="append", metavar="ENDPOINT/SCENARIO",
-                   help="replay only these (directory and overlapping costs are always loaded)")
+    p.add_argument(
+        "--scenario",
+        action="append",
+        metavar="ENDPOINT/SCENARIO",
+        help="replay only these (directory and overlapping costs are always loaded)",
+    )
     p.add_argument("--json", action="store_true", help="print the report instead of a summary")
     p.add_argument("--now", help="the run's clock, ISO 8601 (makes reports byte-stable)")
-    p.add_argument("--upsert-mode", choices=UPSERT_MODES, default="merge",
-                   help="merge (default) or update-insert; both give identical tables")
+    p.add_argument(
+        "--upsert-mode",
+        choices=UPSERT_MODES,
+        default="merge",
+        help="merge (default) or update-insert; both give identical tables",
+    )
     p.set_defaults(handler=cmd_replay)
 
-    p = sub.add_parser("checksums", help="verify or regenerate CHECKSUMS.sha256",
-                       epilog="example: harness checksums --write")
+    p = sub.add_parser(
+        "checksums",
+        help="verify or regenerate CHECKSUMS.sha256",
+        epilog="example: harness checksums --write",
+    )
     corpus(p)
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="regenerate the manifest")
     mode.add_argument("--check", action="store_true", help="verify (the default)")
     p.set_defaults(handler=cmd_checksums)
 
-    p = sub.add_parser("endpoints", help="print, check or write ENDPOINTS.md",
-                       epilog="example: harness endpoints --check")
+    p = sub.add_parser(
+        "endpoints",
+        help="print, check or write ENDPOINTS.md",
+        epilog="example: harness endpoints --check",
+    )
     p.add_argument("--fixtures", type=Path, default=pipeline.DEFAULT_FIXTURES)
     p.add_argument("--output", type=Path, default=Path("ENDPOINTS.md"))
     mode = p.add_mutually_exclusive_group()
@@ -194,16 +232,22 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--check", action="store_true")
     p.set_defaults(handler=cmd_endpoints)
 
-    p = sub.add_parser("schemas", help="check or write schemas/*.schema.json from the registry",
-                       epilog="example: harness schemas --check")
+    p = sub.add_parser(
+        "schemas",
+        help="check or write schemas/*.schema.json from the registry",
+        epilog="example: harness schemas --check",
+    )
     p.add_argument("--dir", type=Path, default=Path("schemas"))
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true", help="the default")
     p.set_defaults(handler=cmd_schemas)
 
-    p = sub.add_parser("db", help="migrations: migrate or status",
-                       epilog="example: harness db status --db reports/harness.duckdb")
+    p = sub.add_parser(
+        "db",
+        help="migrations: migrate or status",
+        epilog="example: harness db status --db reports/harness.duckdb",
+    )
     db_sub = p.add_subparsers(dest="db_command", required=True)
     m = db_sub.add_parser("migrate", help="apply pending migrations")
     m.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
@@ -228,8 +272,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print_error(str(exc), exc.error_class, file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
-        console.print_error("interrupted; the database was rolled back", "Interrupted",
-                            file=sys.stderr)
+        console.print_error(
+            "interrupted; the database was rolled back", "Interrupted", file=sys.stderr
+        )
         return 130
 
 

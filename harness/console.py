@@ -15,9 +15,11 @@ from rich.table import Table
 from rich.text import Text
 
 
-def _console(file: TextIO | None = None, width: int | None = None) -> Console:
-    return Console(file=file, width=width, no_color="NO_COLOR" in os.environ,
-                   highlight=False, soft_wrap=False)
+def _console(file: TextIO | None = None, soft_wrap: bool = False) -> Console:
+    # soft_wrap: messages are never broken inside a path, whatever the terminal width.
+    return Console(
+        file=file, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=soft_wrap
+    )
 
 
 def _number(value: Any) -> str:
@@ -39,8 +41,8 @@ def _issue_counts(report: dict[str, Any]) -> dict[tuple[str, str], int]:
 def summary_table(report: dict[str, Any]) -> Table:
     """One row per endpoint/scenario: pages, buckets, raw, deduped, duplicates, issues."""
     table = Table(title="harness replay", title_justify="left")
-    table.add_column("endpoint/scenario", overflow="fold")
-    for name in ("pages", "buckets", "raw", "deduped", "dups", "issues"):
+    table.add_column("endpoint/scenario", no_wrap=True)
+    for name in ("pages", "buckets", "raw", "uniq", "dups", "issues"):
         table.add_column(name, justify="right")
     issues = _issue_counts(report)
     for name, entry in report.get("endpoints", {}).items():
@@ -71,8 +73,8 @@ def counters_table(report: dict[str, Any]) -> Table:
 
 
 def _renderables(report: dict[str, Any]) -> list[Table | Text]:
-    return [summary_table(report), counters_table(report),
-            *(Text(line) for line in usage_lines(report))]
+    lines = usage_lines(report) if report.get("usageSummary") else []
+    return [summary_table(report), counters_table(report), *(Text(line) for line in lines)]
 
 
 def usage_lines(report: dict[str, Any]) -> list[str]:
@@ -104,26 +106,26 @@ def print_summary(report: dict[str, Any], file: TextIO | None = None) -> None:
 def render_lines(report: dict[str, Any], width: int = 100) -> list[str]:
     """The summary as plain lines (no colour codes), e.g. for pytest's terminal reporter."""
     buffer = io.StringIO()
-    console = Console(file=buffer, width=width, no_color=True, color_system=None,
-                      highlight=False)
+    console = Console(file=buffer, width=width, no_color=True, color_system=None, highlight=False)
     for renderable in _renderables(report):
         console.print(renderable)
     return buffer.getvalue().splitlines()
 
 
 def print_error(message: str, error_class: str, file: TextIO | None = None) -> None:
-    console = _console(file)
+    console = _console(file, soft_wrap=True)
     console.print(Text(f"error[{error_class}]: ", style="bold red") + Text(message))
 
 
 def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
-    console = _console(file)
+    console = _console(file, soft_wrap=True)
     for line in lines:
         console.print(Text(line))
 
 
-def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[str]],
-                file: TextIO | None = None) -> None:
+def print_table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], file: TextIO | None = None
+) -> None:
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")

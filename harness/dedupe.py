@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import Event
+from .models import Event, Rank, canonical_json
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,12 @@ class Deduped:
     conflicts: list[Conflict]  # losers that differ, sorted like ``unique``
 
 
+def _order(event: Event) -> tuple[Rank, str]:
+    # Equal ranks only arise from a malformed corpus (two results at one position); the values
+    # then break the tie, so the winner still never depends on the order files were read.
+    return event.rank, canonical_json(event.values)
+
+
 def dedupe(events: Iterable[Event]) -> Deduped:
     groups: dict[tuple[str, str], list[Event]] = {}
     for event in events:
@@ -34,7 +40,7 @@ def dedupe(events: Iterable[Event]) -> Deduped:
     conflicts: list[Conflict] = []
     duplicates = 0
     for group_key in sorted(groups):
-        group = sorted(groups[group_key], key=lambda e: e.rank, reverse=True)
+        group = sorted(groups[group_key], key=_order, reverse=True)
         winner = group[0]
         unique.append(winner)
         for loser in group[1:]:

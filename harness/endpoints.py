@@ -102,7 +102,9 @@ def _dims(*names: str) -> tuple[Field, ...]:
 
 
 def _count(name: str, required: bool = True, aliases: tuple[str, ...] = ()) -> Field:
-    return Field(name, "integer", required=required and not aliases, nullable=False, aliases=aliases)
+    return Field(
+        name, "integer", required=required and not aliases, nullable=False, aliases=aliases
+    )
 
 
 _MODEL_DIMS = ("project_id", "user_id", "api_key_id", "model")
@@ -128,7 +130,7 @@ def _usage(name: str, dims: tuple[str, ...], counters: tuple[Field, ...], doc: s
     )
 
 
-_TS = "timestamp"
+_TS: FieldType = "timestamp"
 _PROJECT_REF = Reference("unknown_project", "project_id", "projects")
 
 ENDPOINTS: tuple[Endpoint, ...] = (

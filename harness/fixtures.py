@@ -74,8 +74,11 @@ def _page_files(directory: Path) -> tuple[tuple[Path, ...], list[Problem]]:
         missing = sorted(set(range(1, max(numbered, default=0) + 1)) - set(numbered))
         for n in missing:
             problems.append(
-                Problem(f"page-{n:03d}.json is missing: page numbers must run 1..N without gaps",
-                        file=str(directory / f"page-{n:03d}.json"), page=f"page-{n:03d}.json")
+                Problem(
+                    f"page-{n:03d}.json is missing: page numbers must run 1..N without gaps",
+                    file=str(directory / f"page-{n:03d}.json"),
+                    page=f"page-{n:03d}.json",
+                )
             )
     if not numbered:
         problems.append(Problem("no page-001.json", file=str(directory)))
@@ -112,7 +115,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
     if not fixtures_dir.is_dir():
         raise PathError(
             f"fixtures folder {fixtures_dir} does not exist",
-            hint="pass --fixtures DIR pointing at a folder laid out as fixtures/<endpoint>/<scenario>/",
+            hint="pass --fixtures DIR, a folder laid out as <endpoint>/<scenario>/page-001.json",
         )
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
@@ -163,7 +166,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
         raise LayoutError.of(
             problems,
             "the fixtures folder breaks the layout ({n} problems)",
-            hint="lay fixtures out as fixtures/<endpoint>/<scenario>/request.json + page-001.json...",
+            hint="lay fixtures out as <endpoint>/<scenario>/request.json + page-001.json ...",
         )
     return scenarios
 
@@ -196,8 +199,10 @@ def select(scenarios: list[Scenario], wanted: Iterable[str] | None) -> list[Scen
 
 def _window(s: Scenario) -> tuple[float, float]:
     start, end = s.request.start_time, s.request.end_time
-    return (float(start) if start is not None else float("-inf"),
-            float(end) if end is not None else float("inf"))
+    return (
+        float(start) if start is not None else float("-inf"),
+        float(end) if end is not None else float("inf"),
+    )
 
 
 def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:

@@ -21,8 +21,16 @@ from .store.ingest import staged_table
 ALWAYS_REQUIRED = {"projects"}
 
 
-def _issue(kind: str, ident: Any, endpoint: str, scenario: str, page: str,
-           bucket: int | None, result: int, field: str) -> dict[str, Any]:
+def _issue(
+    kind: str,
+    ident: Any,
+    endpoint: str,
+    scenario: str,
+    page: str,
+    bucket: int | None,
+    result: int,
+    field: str,
+) -> dict[str, Any]:
     return {
         "kind": kind,
         "id": ident,
@@ -42,14 +50,33 @@ def unknown_projects(events: Iterable[Event], project_ids: set[str]) -> list[dic
         value = e.key.get("project_id")
         if value is not None and value not in project_ids and REGISTRY[e.endpoint].bucketed:
             loc = e.location
-            issues.append(_issue("unknown_project", value, loc.endpoint, loc.scenario, loc.page,
-                                 loc.bucket_index, loc.result_index, "project_id"))
+            issues.append(
+                _issue(
+                    "unknown_project",
+                    value,
+                    loc.endpoint,
+                    loc.scenario,
+                    loc.page,
+                    loc.bucket_index,
+                    loc.result_index,
+                    "project_id",
+                )
+            )
     return sort_issues(issues)
 
 
 def sort_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return sorted(issues, key=lambda i: (i["endpoint"], i["scenario"], i["page"],
-                                         i["bucketIndex"] or 0, i["resultIndex"], i["kind"]))
+    return sorted(
+        issues,
+        key=lambda i: (
+            i["endpoint"],
+            i["scenario"],
+            i["page"],
+            i["bucketIndex"] or 0,
+            i["resultIndex"],
+            i["kind"],
+        ),
+    )
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
@@ -84,16 +111,24 @@ def relationship_issues(
                 ).fetchone()
                 count = int(count_row[0]) if count_row else 0
                 if count:
-                    unverifiable.append({
-                        "kind": ref.kind, "endpoint": endpoint.name, "field": ref.field,
-                        "count": count, "reason": f"no {target.name} fixtures were loaded",
-                    })
+                    unverifiable.append(
+                        {
+                            "kind": ref.kind,
+                            "endpoint": endpoint.name,
+                            "field": ref.field,
+                            "count": count,
+                            "reason": f"no {target.name} fixtures were loaded",
+                        }
+                    )
                 continue
             for ident, scenario, page, bucket, result in con.execute(
                 _dangling_sql(endpoint, ref)
             ).fetchall():
-                issues.append(_issue(ref.kind, ident, endpoint.name, scenario, page, bucket,
-                                     result, ref.field))
+                issues.append(
+                    _issue(
+                        ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field
+                    )
+                )
     return sort_issues(issues), unverifiable
 
 

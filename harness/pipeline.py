@@ -90,7 +90,8 @@ def prepare(options: ReplayOptions) -> Prepared:
             malformed += exc.problems
     if malformed:
         raise MalformedJSONError.of(
-            malformed, "{n} fixture files are not valid JSON",
+            malformed,
+            "{n} fixture files are not valid JSON",
             hint="restore the verbatim API response body, then run `harness checksums --write`",
         )
 
@@ -120,9 +121,10 @@ def prepare(options: ReplayOptions) -> Prepared:
         runs.append(ScenarioRun(scenario, pages, chain, events, unknown))
     if chain_problems:
         raise PageChainError.of(
-            chain_problems, "{n} page-chain problems",
+            chain_problems,
+            "{n} page-chain problems",
             hint="every page but the last needs has_more=true and a cursor, and the next page "
-                 "file must answer that cursor; restore the missing or wrong page",
+            "file must answer that cursor; restore the missing or wrong page",
         )
 
     by_endpoint: dict[str, list[Event]] = defaultdict(list)
@@ -154,19 +156,28 @@ def _relationship_error(
             f"{i['kind']}: {i['field']} {i['id']!r} does not resolve",
             file=f"{i['endpoint']}/{i['scenario']}/{i['page']}",
             page=i["page"],
-            pointer=(f"/data/{i['bucketIndex']}/results/{i['resultIndex']}"
-                     if i["bucketIndex"] is not None else f"/data/{i['resultIndex']}"),
+            pointer=(
+                f"/data/{i['bucketIndex']}/results/{i['resultIndex']}"
+                if i["bucketIndex"] is not None
+                else f"/data/{i['resultIndex']}"
+            ),
         )
         for i in issues
     ]
     stage = "before ingest; the database was not touched" if before_ingest else "rolled back"
     error = RelationshipError.of(
-        problems, f"{{n}} unresolved references ({stage})",
+        problems,
+        f"{{n}} unresolved references ({stage})",
         hint="add the missing entity to the directory fixtures (projects, users, keys, ...), "
-             "or fix the id in the usage fixture",
+        "or fix the id in the usage fixture",
     )
-    error.report = report.build(prepared.runs, prepared.deduped, now=now,
-                                relationship_issues=issues, unverifiable=unverifiable)
+    error.report = report.build(
+        prepared.runs,
+        prepared.deduped,
+        now=now,
+        relationship_issues=issues,
+        unverifiable=unverifiable,
+    )
     return error
 
 
@@ -183,18 +194,22 @@ def _ingest(
         writes[name] = ingest.upsert(con, endpoint, options.upsert_mode)
         staged.append(endpoint)
         faults.checkpoint(f"after-upsert:{name}")
-    cursors.save(con, [
-        cursors.Cursor(
-            endpoint=run.scenario.endpoint.name,
-            project_id=run.scenario.project_id or "",
-            request_fingerprint=run.scenario.request.fingerprint,
-            next_page=run.chain.next_cursor if run.chain.has_more else None,
-            has_more=run.chain.has_more,
-            window_start=run.scenario.request.start_time,
-            window_end=run.scenario.request.end_time,
-        )
-        for run in prepared.runs
-    ], now)
+    cursors.save(
+        con,
+        [
+            cursors.Cursor(
+                endpoint=run.scenario.endpoint.name,
+                project_id=run.scenario.project_id or "",
+                request_fingerprint=run.scenario.request.fingerprint,
+                next_page=run.chain.next_cursor if run.chain.has_more else None,
+                has_more=run.chain.has_more,
+                window_start=run.scenario.request.start_time,
+                window_end=run.scenario.request.end_time,
+            )
+            for run in prepared.runs
+        ],
+        now,
+    )
     integrity.duplicate_keys(con, staged)
     issues, unverifiable = integrity.relationship_issues(con, staged)
     if issues:
@@ -232,8 +247,9 @@ def replay(options: ReplayOptions) -> ReplayResult:
         con.close()
         if not committed and not existed:
             _remove_new_database(options.db)
-    built = report.build(prepared.runs, prepared.deduped, now=now, writes=writes,
-                         unverifiable=unverifiable)
+    built = report.build(
+        prepared.runs, prepared.deduped, now=now, writes=writes, unverifiable=unverifiable
+    )
     return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
 
 

@@ -66,7 +66,10 @@ def counters(endpoint: Endpoint, events: Iterable[Event]) -> dict[str, float | i
     for e in events:
         for f in endpoint.counters:
             if f.type == "money":
-                value, currency = e.values.get(f"{f.name}_value"), e.values.get(f"{f.name}_currency")
+                value, currency = (
+                    e.values.get(f"{f.name}_value"),
+                    e.values.get(f"{f.name}_currency"),
+                )
                 if value is None:
                     continue
                 name = f.name if currency in (None, "usd") else f"{f.name}_{currency}"
@@ -127,8 +130,12 @@ def _conflict_entry(winner: Event, loser: Event) -> dict[str, Any]:
             "values": _json_values(e.values),
         }
 
-    return {"endpoint": winner.endpoint, "key": dict(winner.key), "winner": side(winner),
-            "loser": side(loser)}
+    return {
+        "endpoint": winner.endpoint,
+        "key": dict(winner.key),
+        "winner": side(winner),
+        "loser": side(loser),
+    }
 
 
 def cost_estimate(usage: list[Event], costs: list[Event]) -> float:
@@ -146,7 +153,11 @@ def cost_estimate(usage: list[Event], costs: list[Event]) -> float:
             continue
         start, end = c.key["window_start"], c.key["window_end"]
         for (ws, we), projects in windows.items():
-            if start < we and ws < end and (None in projects or c.key.get("project_id") in projects):
+            if (
+                start < we
+                and ws < end
+                and (None in projects or c.key.get("project_id") in projects)
+            ):
                 total += value
                 break
     return float(total)
@@ -185,8 +196,11 @@ def build(
         }
         if writes is not None and name in writes:
             w = writes[name]
-            entry["writes"] = {"inserted": w.inserted, "updated": w.updated,
-                               "unchanged": w.unchanged}
+            entry["writes"] = {
+                "inserted": w.inserted,
+                "updated": w.updated,
+                "unchanged": w.unchanged,
+            }
         endpoints_out[name] = entry
 
     completions = endpoints_out.get("usage_completions")
@@ -206,7 +220,8 @@ def build(
         e for name in sorted(deduped) if REGISTRY[name].bucketed for e in deduped[name].unique
     ]
     conflicts = [
-        _conflict_entry(c.winner, c.loser) for name in sorted(deduped)
+        _conflict_entry(c.winner, c.loser)
+        for name in sorted(deduped)
         for c in deduped[name].conflicts
     ]
     return {

@@ -173,7 +173,9 @@ def page_problems(endpoint: Endpoint, page: Page, label: str) -> list[Problem]:
 
 
 def validate_pages(checked: list[tuple[Endpoint, Page, str]]) -> None:
-    problems = [p for endpoint, page, label in checked for p in page_problems(endpoint, page, label)]
+    problems = [
+        p for endpoint, page, label in checked for p in page_problems(endpoint, page, label)
+    ]
     if problems:
         raise SchemaError.of(
             problems,

@@ -24,7 +24,7 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PathError(f"cannot create {path.parent}: {exc.strerror}") from exc
-    config = {
+    config: dict[str, str | bool | int | float | list[str]] = {
         "memory_limit": os.environ.get("HARNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
         "temp_directory": os.environ.get("HARNESS_DUCKDB_TEMP_DIR", f"{path}.tmp"),
     }

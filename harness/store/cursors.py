@@ -24,8 +24,15 @@ def save(con: duckdb.DuckDBPyConnection, cursors: list[Cursor], synced_at: datet
     """Upsert every cursor in one statement."""
     if not cursors:
         return
-    fields = ("endpoint", "project_id", "request_fingerprint", "next_page", "has_more",
-              "window_start", "window_end")
+    fields = (
+        "endpoint",
+        "project_id",
+        "request_fingerprint",
+        "next_page",
+        "has_more",
+        "window_start",
+        "window_end",
+    )
     arrow = pa.table({f: [getattr(c, f) for c in cursors] for f in fields})
     con.register("arrow_cursors", arrow)
     try:

@@ -17,7 +17,7 @@ import pyarrow as pa
 
 from ..endpoints import Endpoint
 from ..models import Event
-from .tables import METADATA, columns, key_columns, value_columns
+from .tables import METADATA, columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
@@ -136,4 +136,3 @@ def upsert(
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.dedupe_key = s.dedupe_key)"
         )
     return counts
-

@@ -15,8 +15,11 @@ METADATA = (
 def key_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
     """The columns the dedupe key is made of (``dedupe_key`` is their hash)."""
     if endpoint.bucketed:
-        cols = [("window_start", "TIMESTAMPTZ"), ("window_end", "TIMESTAMPTZ"),
-                ("group_by", "VARCHAR")]
+        cols = [
+            ("window_start", "TIMESTAMPTZ"),
+            ("window_end", "TIMESTAMPTZ"),
+            ("group_by", "VARCHAR"),
+        ]
         return cols + [(f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
     cols = [("id", "VARCHAR")]
     return cols + ([("project_id", "VARCHAR")] if endpoint.per_project else [])
@@ -34,5 +37,4 @@ def value_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
 
 
 def columns(endpoint: Endpoint) -> list[tuple[str, str]]:
-    return [("dedupe_key", "VARCHAR"), *key_columns(endpoint), *value_columns(endpoint),
-            *METADATA]
+    return [("dedupe_key", "VARCHAR"), *key_columns(endpoint), *value_columns(endpoint), *METADATA]

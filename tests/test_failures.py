@@ -1,0 +1,172 @@
+"""Every failure class: exit code, a message naming the file, and an unchanged database."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import Corpus, db_contents
+
+
+@pytest.fixture
+def populated(corpus: Corpus) -> Corpus:
+    """The corpus after one good replay, so the database already holds data."""
+    assert corpus.replay().code == 0
+    return corpus
+
+
+def _fails(corpus: Corpus, code: int, *needles: str) -> None:
+    before = db_contents(corpus.db)
+    result = corpus.replay()
+    assert result.code == code, result.err
+    for needle in needles:
+        assert needle in result.err, result.err
+    assert "Traceback" not in result.err
+    assert db_contents(corpus.db) == before
+
+
+def test_checksum_mismatch(populated: Corpus) -> None:
+    page = populated.page("usage_completions/basic")
+    page.write_text(page.read_text().replace("2849", "2850"))
+    _fails(
+        populated,
+        1,
+        "ChecksumError",
+        "fixtures/usage_completions/basic/page-001.json",
+        "harness checksums --write",
+    )
+
+
+def test_unlisted_file(populated: Corpus) -> None:
+    (populated.fixtures / "usage_completions" / "basic" / "notes.txt").write_text("hi\n")
+    _fails(populated, 1, "ChecksumError", "basic/notes.txt", "not listed")
+
+
+def test_listed_file_missing(populated: Corpus) -> None:
+    populated.page("usage_completions/multipage", 3).unlink()
+    _fails(populated, 1, "ChecksumError", "multipage/page-003.json", "missing")
+
+
+def test_missing_page_in_the_chain(populated: Corpus) -> None:
+    populated.page("usage_completions/multipage", 3).unlink()
+    populated.rehash()
+    _fails(
+        populated,
+        1,
+        "PageChainError",
+        "usage_completions/multipage/page-002.json",
+        "page-003.json is missing",
+    )
+
+
+def test_page_numbering_gap(populated: Corpus) -> None:
+    populated.page("usage_completions/multipage", 2).unlink()
+    populated.rehash()
+    _fails(populated, 1, "LayoutError", "page-002.json is missing")
+
+
+def test_malformed_json(populated: Corpus) -> None:
+    page = populated.page("usage_completions/dual")
+    page.write_text(page.read_text()[:-20])
+    populated.rehash()
+    _fails(populated, 1, "MalformedJSONError", "usage_completions/dual/page-001.json", "line")
+
+
+def test_schema_error_names_the_pointer(populated: Corpus) -> None:
+    body = populated.read("usage_completions/basic")
+    body["data"][0]["results"][1]["input_tokens"] = "2849"
+    populated.write("usage_completions/basic", 1, body)
+    _fails(
+        populated,
+        1,
+        "SchemaError",
+        "usage_completions/basic/page-001.json",
+        "/data/0/results/1/input_tokens",
+        "[type]",
+    )
+
+
+def test_unknown_project_fails_fast_and_still_writes_the_report(populated: Corpus) -> None:
+    body = populated.read("usage_completions/dual")
+    body["data"][0]["results"][0]["project_id"] = "proj_ghost"
+    populated.write("usage_completions/dual", 1, body)
+    _fails(populated, 1, "RelationshipError", "proj_ghost", "usage_completions/dual/page-001.json")
+    issues = populated.report_json()["relationshipIssues"]
+    assert issues == [
+        {
+            "kind": "unknown_project",
+            "id": "proj_ghost",
+            "endpoint": "usage_completions",
+            "scenario": "dual",
+            "page": "page-001.json",
+            "bucketIndex": 0,
+            "resultIndex": 0,
+            "field": "project_id",
+        }
+    ]
+
+
+def test_failed_run_on_a_new_path_leaves_no_database(corpus: Corpus) -> None:
+    page = corpus.page("usage_completions/basic")
+    page.write_text(page.read_text().replace("2849", "1"))
+    assert corpus.replay().code == 1
+    assert not corpus.db.exists()
+
+
+def test_locked_database_is_exit_2(populated: Corpus) -> None:
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
+            "sys.stdin.read()",
+            str(populated.db),
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
+        result = populated.replay()
+        assert result.code == 2
+        assert "DatabaseLockedError" in result.err and "in use by another process" in result.err
+    finally:
+        holder.communicate("")
+
+
+def test_fault_in_the_middle_of_ingest_rolls_back(
+    populated: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = populated.read("usage_completions/basic")
+    body["data"][0]["results"][0]["output_tokens"] = 1000
+    body["data"][0]["results"][1]["output_tokens"] = 1000
+    populated.write("usage_completions/basic", 1, body)
+    monkeypatch.setenv("HARNESS_FAIL_AT", "after-upsert:usage_completions")
+    _fails(populated, 2, "FaultInjected")
+
+
+def test_bad_arguments_are_exit_2(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_completions/nope").code == 2
+    assert corpus.cli("replay", "--fixtures", str(corpus.root / "absent")).code == 2
+    assert corpus.replay("--now", "yesterday").code == 2
+    assert corpus.cli("replay", "--no-such-flag").code == 2
+
+
+def test_missing_manifest_is_exit_2(corpus: Corpus) -> None:
+    corpus.manifest.unlink()
+    result = corpus.replay()
+    assert result.code == 2
+    assert "harness checksums --write" in result.err
+
+
+def test_unknown_endpoint_folder(corpus: Corpus) -> None:
+    (corpus.fixtures / "usage_teleport" / "x").mkdir(parents=True)
+    (corpus.fixtures / "usage_teleport" / "x" / "request.json").write_text(json.dumps({}))
+    corpus.rehash()
+    result = corpus.replay()
+    assert result.code == 1
+    assert "unknown endpoint folder 'usage_teleport'" in result.err

@@ -1,0 +1,145 @@
+"""End-to-end replays of the bundled corpus into a real DuckDB file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import jsonschema
+import pytest
+
+from conftest import REPO, Corpus, db_contents
+
+
+def test_basic_scenario_reproduces_the_spike_summary(corpus: Corpus) -> None:
+    result = corpus.replay("--scenario", "usage_completions/basic")
+    assert result.code == 0, result.err
+    summary = corpus.report_json()["usageSummary"]
+    assert summary == {
+        "totalBuckets": 1,
+        "totalRawEvents": 2,
+        "totalDedupedEvents": 1,
+        "tokensIn": 2849,
+        "tokensOut": 912,
+        "costEstimate": 0.003918,
+        "cursor": {
+            "endpoint": "usage/completions",
+            "nextPage": None,
+            "hasMore": False,
+            "lastSyncedAt": "2025-09-30T06:00:00Z",
+        },
+        "relationshipIssues": [],
+    }
+
+
+def test_cost_estimate_is_the_billed_amount_of_the_usage_projects_and_windows(
+    corpus: Corpus,
+) -> None:
+    costs = corpus.read("costs/basic")
+    amounts = [
+        r["amount"]["value"]
+        for b in costs["data"]
+        for r in b["results"]
+        if r["project_id"] == "proj_abc123"
+    ]
+    assert round(sum(amounts), 9) == 0.003918
+    # a cost for a project the usage does not name is not part of the estimate
+    costs["data"][0]["results"].append(
+        {
+            "object": "organization.costs.result",
+            "amount": {"value": 5.0, "currency": "usd"},
+            "line_item": "gpt-4.1, input",
+            "project_id": "proj_xyz890",
+        }
+    )
+    corpus.write("costs/basic", 1, costs)
+    assert corpus.replay("--scenario", "usage_completions/basic").code == 0
+    assert corpus.report_json()["usageSummary"]["costEstimate"] == 0.003918
+
+
+def test_dual_results_stay_distinct(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_completions/dual").code == 0
+    entry = corpus.report_json()["endpoints"]["usage_completions"]
+    assert entry["totalRawEvents"] == 3
+    assert entry["totalDedupedEvents"] == 3
+    con = duckdb.connect(str(corpus.db), read_only=True)
+    rows = con.execute("SELECT project_id, service_tier FROM usage_completions ORDER BY ALL")
+    assert rows.fetchall() == [
+        ("proj_abc123", "default"),
+        ("proj_abc123", "flex"),
+        ("proj_xyz890", "default"),
+    ]
+
+
+def test_multipage_chain_is_followed_to_the_end(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_completions/multipage").code == 0
+    scenario = corpus.report_json()["endpoints"]["usage_completions"]["scenarios"]["multipage"]
+    assert scenario["totalPages"] == 3
+    assert scenario["totalBuckets"] == 3
+    assert scenario["chain"] == {"pages": 3, "endedBecause": "has_more=false on page-003.json"}
+
+
+def test_whole_corpus_replays_cleanly_and_matches_the_report_schema(corpus: Corpus) -> None:
+    result = corpus.replay()
+    assert result.code == 0, result.err
+    report = corpus.report_json()
+    assert report["relationshipIssues"] == []
+    schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)
+    assert "usage_completions/multipage" in result.out  # the console summary names scenarios
+
+
+def test_report_is_byte_stable(corpus: Corpus, tmp_path: Path) -> None:
+    assert corpus.replay().code == 0
+    first = corpus.report.read_bytes()
+    corpus.db.unlink()
+    assert corpus.replay().code == 0
+    assert corpus.report.read_bytes() == first
+
+
+def test_replaying_twice_is_idempotent(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    assert corpus.replay("--now", "2025-10-01T00:00:00Z").code == 0
+    after = db_contents(corpus.db)
+    assert _without_sync_times(after) == _without_sync_times(before)
+    writes = corpus.report_json()["endpoints"]["usage_completions"]["writes"]
+    assert writes == {"inserted": 0, "updated": 0, "unchanged": 7}
+
+
+def _without_sync_times(tables: dict[str, list[tuple[object, ...]]]) -> dict[str, object]:
+    """Drop the last column of data and cursor tables: synced_at / last_synced_at."""
+    kept = ("harness_migrations", "harness_meta")
+    return {t: rows if t in kept else [row[:-1] for row in rows] for t, rows in tables.items()}
+
+
+@pytest.mark.parametrize("mode", ["merge", "update-insert"])
+def test_both_upsert_paths_write_identical_tables(corpus: Corpus, mode: str) -> None:
+    assert corpus.replay("--upsert-mode", mode).code == 0
+    contents = db_contents(corpus.db)
+    assert len(contents["usage_completions"]) == 7
+    reference = corpus.root / "reference.duckdb"
+    assert (
+        corpus.cli(
+            "replay",
+            "--fixtures",
+            str(corpus.fixtures),
+            "--db",
+            str(reference),
+            "--report",
+            str(corpus.root / "r.json"),
+            "--now",
+            "2025-09-30T06:00:00Z",
+        ).code
+        == 0
+    )
+    expected = db_contents(reference)
+    for table in ("usage_completions", "costs", "projects"):
+        assert contents[table] == expected[table]
+
+
+def test_json_flag_prints_the_report(corpus: Corpus) -> None:
+    result = corpus.replay("--json", "--scenario", "projects/all")
+    assert result.code == 0
+    assert json.loads(result.out)["endpoints"]["projects"]["totalRawEvents"] == 2

@@ -1,0 +1,130 @@
+"""Migrations, preflight and crash safety, each on a real DuckDB file."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from conftest import Corpus, db_contents
+from harness.endpoints import ENDPOINTS
+from harness.store import migrate
+from harness.store.tables import columns
+
+NOW = datetime(2025, 9, 30, tzinfo=UTC)
+
+
+def _migrated(path: Path, upto: str | None = None) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("BEGIN")
+    migrate.apply(con, NOW, upto=upto)
+    con.execute("COMMIT")
+    con.close()
+
+
+def test_migrations_create_the_tables_the_registry_describes(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    _migrated(db)
+    con = duckdb.connect(str(db), read_only=True)
+    for endpoint in ENDPOINTS:
+        actual = con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_name = ? ORDER BY ordinal_position",
+            [endpoint.table],
+        ).fetchall()
+        expected = [
+            (n, "TIMESTAMP WITH TIME ZONE" if t == "TIMESTAMPTZ" else t)
+            for n, t in columns(endpoint)
+        ]
+        assert actual == expected, endpoint.name
+
+
+def test_a_database_at_0002_is_refused_with_the_missing_migration(corpus: Corpus) -> None:
+    corpus.db.parent.mkdir(parents=True)
+    _migrated(corpus.db, upto="0002")
+    before = db_contents(corpus.db)
+    result = corpus.replay()
+    assert result.code == 2
+    assert "0003_usage_event_windows.sql" in result.err
+    assert f"harness db migrate --db {corpus.db}" in result.err
+    assert db_contents(corpus.db) == before
+    assert corpus.cli("db", "migrate", "--db", str(corpus.db)).code == 0
+    assert corpus.replay().code == 0
+
+
+def test_legacy_rows_survive_the_0003_rebuild(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    _migrated(db, upto="0002")
+    con = duckdb.connect(str(db))
+    con.execute(
+        "INSERT INTO usage_completions (dedupe_key, group_by, project_id, input_tokens) "
+        "VALUES ('k1', 'project_id', 'proj_abc123', 5)"
+    )
+    con.close()
+    _migrated(db)
+    con = duckdb.connect(str(db), read_only=True)
+    rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
+    assert rows.fetchall() == [("legacy:k1", None, 5)]
+
+
+def test_a_database_ahead_of_the_code_is_refused(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    con = duckdb.connect(str(corpus.db))
+    con.execute("INSERT INTO harness_migrations VALUES ('9999_future.sql', 'x', now())")
+    con.close()
+    result = corpus.replay()
+    assert result.code == 2 and "ahead" in result.err and "9999_future.sql" in result.err
+
+
+def test_an_edited_migration_is_an_error(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    _migrated(db)
+    con = duckdb.connect(str(db))
+    con.execute("UPDATE harness_migrations SET checksum = 'edited' WHERE name LIKE '0001%'")
+    with pytest.raises(Exception, match="changed since they were applied"):
+        migrate.preflight(con, db, NOW)
+
+
+def test_db_status_lists_migrations_and_duckdb_version(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    result = corpus.cli("db", "status", "--db", str(corpus.db), "--json")
+    assert result.code == 0
+    assert f'"duckdb_version": "{duckdb.__version__}"' in result.out
+    assert '"pending": []' in result.out
+
+
+@pytest.mark.slow
+def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    page = corpus.page("usage_completions/basic")
+    page.write_text(page.read_text().replace('"output_tokens": 912', '"output_tokens": 913'))
+    corpus.rehash()
+    env = dict(os.environ, HARNESS_KILL_AT="after-upsert:usage_completions")
+    args = [
+        sys.executable,
+        "-m",
+        "harness",
+        "replay",
+        "--fixtures",
+        str(corpus.fixtures),
+        "--db",
+        str(corpus.db),
+        "--report",
+        str(corpus.report),
+        "--now",
+        "2025-09-30T06:00:00Z",
+    ]
+    killed = subprocess.run(args, env=env, capture_output=True, text=True)
+    assert killed.returncode == -9
+    assert db_contents(corpus.db) == before  # opens, and nothing of the killed run is visible
+    assert corpus.replay().code == 0
+    con = duckdb.connect(str(corpus.db), read_only=True)
+    assert con.execute(
+        "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'basic'"
+    ).fetchone() == (913,)

@@ -45,6 +45,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         scenarios=tuple(args.scenario or ()),
         now=_now(args.now),
         upsert_mode=args.upsert_mode,
+        allow_list=args.allow_dangling,
     )
     try:
         result = pipeline.replay(options)
@@ -205,6 +206,12 @@ def _parser() -> argparse.ArgumentParser:
         choices=UPSERT_MODES,
         default="merge",
         help="merge (default) or update-insert; both give identical tables",
+    )
+    p.add_argument(
+        "--allow-dangling",
+        type=Path,
+        metavar="FILE",
+        help='JSON list of ids known to be deleted: [{"id": ..., "reason": ...}]',
     )
     p.set_defaults(handler=cmd_replay)
 

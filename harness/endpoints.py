@@ -52,6 +52,10 @@ class Reference:
     field: str  # column holding the id ("id" for the entity's own id)
     target: str  # registry name of the endpoint that lists the valid ids
     same_project: bool = False  # the target must belong to the same project as the row
+    when: tuple[str, str] | None = None  # only rows whose column equals value, e.g. owner_type
+    # The API answers 400 to user/service-account lists of an archived project, so references
+    # into them from an archived project cannot be checked: unverifiable, not dangling.
+    unverifiable_if_archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -274,7 +278,25 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 paths=(("owner", "user", "id"), ("owner", "service_account", "id")),
             ),
         ),
-        references=(_PROJECT_REF,),
+        references=(
+            _PROJECT_REF,
+            Reference(
+                "unknown_key_owner",
+                "owner_id",
+                "project_users",
+                same_project=True,
+                when=("owner_type", "user"),
+                unverifiable_if_archived=True,
+            ),
+            Reference(
+                "unknown_key_owner",
+                "owner_id",
+                "project_service_accounts",
+                same_project=True,
+                when=("owner_type", "service_account"),
+                unverifiable_if_archived=True,
+            ),
+        ),
         description="API keys of one project; owners are users or service accounts.",
     ),
     Endpoint(
@@ -290,6 +312,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("owner_type", "string", paths=(("owner", "type"),)),
             Field("owner_id", "string", paths=(("owner", "id"),)),
         ),
+        references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
         description="Admin API keys of the organization.",
     ),
     Endpoint(

@@ -8,17 +8,64 @@ project directory is always required.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import duckdb
 
 from .endpoints import REGISTRY, Endpoint, Reference
-from .errors import DatabaseError
+from .errors import ArgumentError, DatabaseError, PathError
 from .models import Event
 from .store.ingest import staged_table
 
 ALWAYS_REQUIRED = {"projects"}
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """An id known to be deleted: references to it are not issues. ``kind`` narrows the match."""
+
+    id: str
+    reason: str
+    kind: str | None = None
+
+
+def load_allow_list(path: Path) -> list[Allowed]:
+    """Read ``[{"id": ..., "reason": ..., "kind": optional}, ...]``; every entry needs a reason."""
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise PathError(f"cannot read allow-list {path}: {exc.strerror}") from exc
+    except json.JSONDecodeError as exc:
+        raise ArgumentError(f"allow-list {path} is not JSON: {exc}") from exc
+    hint = 'the allow-list is a JSON list of {"id": "...", "reason": "...", "kind": optional}'
+    if not isinstance(entries, list):
+        raise ArgumentError(f"allow-list {path} must be a JSON list", hint=hint)
+    allowed = []
+    for n, entry in enumerate(entries):
+        if not isinstance(entry, dict) or not entry.get("id") or not entry.get("reason"):
+            raise ArgumentError(f"allow-list {path} entry {n} needs an id and a reason", hint=hint)
+        allowed.append(Allowed(str(entry["id"]), str(entry["reason"]), entry.get("kind")))
+    return allowed
+
+
+def apply_allow_list(
+    issues: list[dict[str, Any]], allowed: list[Allowed]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Split issues into (still issues, silenced by the allow-list with their reason)."""
+    remaining, silenced = [], []
+    for issue in issues:
+        match = next(
+            (a for a in allowed if a.id == issue["id"] and a.kind in (None, issue["kind"])), None
+        )
+        if match is None:
+            remaining.append(issue)
+        else:
+            silenced.append(issue | {"reason": match.reason})
+    return remaining, silenced
 
 
 def _issue(
@@ -89,10 +136,21 @@ def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
     match = f"t.id = s.{ref.field}"
     if ref.same_project and target.per_project:
         match += " AND (s.project_id IS NULL OR t.project_id = s.project_id)"
+    where = f"s.{ref.field} IS NOT NULL"
+    if ref.when is not None:
+        where += f" AND s.{ref.when[0]} = '{ref.when[1]}'"
+    archived = "FALSE"
+    if ref.unverifiable_if_archived and endpoint.per_project:
+        archived = (
+            "EXISTS (SELECT 1 FROM projects p WHERE p.id = s.project_id "
+            "AND (p.archived_at IS NOT NULL OR p.status = 'archived'))"
+        )
     return (
-        f"SELECT s.{ref.field}, s.source_scenario, s.source_page, s.bucket_index, s.result_index "
-        f"FROM {staged_table(endpoint)} s WHERE s.{ref.field} IS NOT NULL AND NOT EXISTS "
-        f"(SELECT 1 FROM {target.table} t WHERE {match})"
+        f"SELECT s.{ref.field}, s.source_scenario, s.source_page, s.bucket_index, "
+        f"s.result_index, {archived} AS archived, "
+        f"{'s.project_id' if endpoint.per_project else 'NULL'} AS project_id "
+        f"FROM {staged_table(endpoint)} s WHERE {where} AND NOT EXISTS "
+        f"(SELECT 1 FROM {target.table} t WHERE {match}) ORDER BY ALL"
     )
 
 
@@ -117,17 +175,34 @@ def relationship_issues(
                             "endpoint": endpoint.name,
                             "field": ref.field,
                             "count": count,
+                            "ids": [],
                             "reason": f"no {target.name} fixtures were loaded",
                         }
                     )
                 continue
-            for ident, scenario, page, bucket, result in con.execute(
+            archived_ids: dict[str, list[str]] = {}
+            for ident, scenario, page, bucket, result, archived, project in con.execute(
                 _dangling_sql(endpoint, ref)
             ).fetchall():
+                if archived:
+                    archived_ids.setdefault(project, []).append(ident)
+                    continue
                 issues.append(
                     _issue(
                         ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field
                     )
+                )
+            for project, ids in sorted(archived_ids.items()):
+                unverifiable.append(
+                    {
+                        "kind": ref.kind,
+                        "endpoint": endpoint.name,
+                        "field": ref.field,
+                        "count": len(ids),
+                        "ids": sorted(ids),
+                        "reason": f"project {project} is archived: the API answers 400 to its "
+                        f"{target.name.removeprefix('project_').replace('_', ' ')} list",
+                    }
                 )
     return sort_issues(issues), unverifiable
 

@@ -52,6 +52,7 @@ class ReplayOptions:
     scenarios: tuple[str, ...] = ()
     now: datetime | None = None
     upsert_mode: UpsertMode = "merge"
+    allow_list: Path | None = None  # ids known to be deleted: see integrity.load_allow_list
 
 
 @dataclass
@@ -61,6 +62,14 @@ class Prepared:
     runs: list[ScenarioRun]
     deduped: dict[str, Deduped]
     checksum_files: int = 0
+    allowed: list[integrity.Allowed] = field(default_factory=list)
+    silenced: list[dict[str, Any]] = field(default_factory=list)  # issues the allow-list covers
+
+    def triage(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Issues left after the allow-list; the silenced ones are kept for the report."""
+        remaining, silenced = integrity.apply_allow_list(issues, self.allowed)
+        self.silenced = integrity.sort_issues(self.silenced + silenced)
+        return remaining
 
 
 @dataclass
@@ -131,13 +140,14 @@ def prepare(options: ReplayOptions) -> Prepared:
     for run in runs:
         by_endpoint[run.scenario.endpoint.name] += run.events
     deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
-    return Prepared(runs, deduped, verified.files)
+    allowed = integrity.load_allow_list(options.allow_list) if options.allow_list else []
+    return Prepared(runs, deduped, verified.files, allowed)
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
     known = {e.key["id"] for e in prepared.deduped.get("projects", Deduped([], 0, [])).unique}
-    issues = integrity.unknown_projects(
-        (e for d in prepared.deduped.values() for e in d.unique), known
+    issues = prepared.triage(
+        integrity.unknown_projects((e for d in prepared.deduped.values() for e in d.unique), known)
     )
     if issues:
         raise _relationship_error(prepared, issues, [], now, before_ingest=True)
@@ -177,6 +187,7 @@ def _relationship_error(
         now=now,
         relationship_issues=issues,
         unverifiable=unverifiable,
+        allowed=prepared.silenced,
     )
     return error
 
@@ -211,7 +222,8 @@ def _ingest(
         now,
     )
     integrity.duplicate_keys(con, staged)
-    issues, unverifiable = integrity.relationship_issues(con, staged)
+    found, unverifiable = integrity.relationship_issues(con, staged)
+    issues = prepared.triage(found)
     if issues:
         raise _relationship_error(prepared, issues, unverifiable, now, before_ingest=False)
     faults.checkpoint("before-commit")
@@ -248,7 +260,12 @@ def replay(options: ReplayOptions) -> ReplayResult:
         if not committed and not existed:
             _remove_new_database(options.db)
     built = report.build(
-        prepared.runs, prepared.deduped, now=now, writes=writes, unverifiable=unverifiable
+        prepared.runs,
+        prepared.deduped,
+        now=now,
+        writes=writes,
+        unverifiable=unverifiable,
+        allowed=prepared.silenced,
     )
     return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
 

@@ -171,6 +171,7 @@ def build(
     writes: dict[str, WriteCounts] | None = None,
     relationship_issues: list[dict[str, Any]] | None = None,
     unverifiable: list[dict[str, Any]] | None = None,
+    allowed: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     issues = relationship_issues or []
     by_endpoint: dict[str, list[ScenarioRun]] = defaultdict(list)
@@ -231,6 +232,7 @@ def build(
         "endpoints": endpoints_out,
         "relationshipIssues": issues,
         "unverifiableReferences": unverifiable or [],
+        "allowedReferences": allowed or [],
         "conflicts": conflicts,
         "dedupedUsage": [_event_entry(e) for e in usage_unique[:DEDUPED_USAGE_CAP]],
         "dedupedUsageTotal": len(usage_unique),

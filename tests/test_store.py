@@ -102,8 +102,8 @@ def test_db_status_lists_migrations_and_duckdb_version(corpus: Corpus) -> None:
 def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     before = db_contents(corpus.db)
-    page = corpus.page("usage_completions/basic")
-    page.write_text(page.read_text().replace('"output_tokens": 912', '"output_tokens": 913'))
+    page = corpus.page("usage_completions/multipage")
+    page.write_text(page.read_text().replace('"output_tokens": 2000', '"output_tokens": 2001'))
     corpus.rehash()
     env = dict(os.environ, HARNESS_KILL_AT="after-upsert:usage_completions")
     args = [
@@ -126,5 +126,5 @@ def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     con = duckdb.connect(str(corpus.db), read_only=True)
     assert con.execute(
-        "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'basic'"
-    ).fetchone() == (913,)
+        "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'multipage'"
+    ).fetchone() == (6301,)

@@ -1,0 +1,156 @@
+"""Every endpoint replays with its counters; each API quirk has a fixture and a test."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import Corpus, db_contents
+from harness.endpoints import ENDPOINTS, REGISTRY
+
+
+def test_every_endpoint_has_a_bundled_scenario(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    report = corpus.report_json()
+    assert set(report["endpoints"]) == set(REGISTRY)
+    for endpoint in ENDPOINTS:
+        entry = report["endpoints"][endpoint.name]
+        assert set(entry["counters"]) == set(endpoint.counter_names)
+        if endpoint.bucketed:
+            assert max(s["totalPages"] for s in entry["scenarios"].values()) >= 2, endpoint.name
+
+
+def test_empty_bucket_counts_as_a_bucket(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_embeddings/hourly").code == 0
+    entry = corpus.report_json()["endpoints"]["usage_embeddings"]
+    assert (entry["totalBuckets"], entry["totalRawEvents"]) == (4, 3)
+
+
+def test_older_capture_without_ungrouped_fields(corpus: Corpus) -> None:
+    body = corpus.read("usage_audio_transcriptions/older_capture")
+    assert "project_id" not in body["data"][0]["results"][0]
+    assert corpus.replay("--scenario", "usage_audio_transcriptions/older_capture").code == 0
+    entry = corpus.report_json()["endpoints"]["usage_audio_transcriptions"]
+    assert entry["counters"] == {"num_model_requests": 16, "seconds": 1925}
+
+
+def test_legacy_sessions_counter(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_code_interpreter_sessions/legacy_sessions").code == 0
+    entry = corpus.report_json()["endpoints"]["usage_code_interpreter_sessions"]
+    assert entry["counters"] == {"num_sessions": 6}
+
+
+def test_empty_costs_page_with_has_more_is_followed(corpus: Corpus) -> None:
+    assert corpus.read("costs/multipage", 2)["data"] == []
+    assert corpus.replay("--scenario", "costs/multipage").code == 0
+    scenario = corpus.report_json()["endpoints"]["costs"]["scenarios"]["multipage"]
+    assert scenario["chain"] == {"pages": 3, "endedBecause": "has_more=false on page-003.json"}
+    assert scenario["counters"] == {"amount": 4.5262}
+
+
+def test_unknown_fields_are_reported_not_rejected(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "costs/multipage").code == 0
+    entry = corpus.report_json()["endpoints"]["costs"]
+    assert entry["unknownFields"] == ["results[].organization_id"]
+
+
+def test_other_currencies_get_their_own_counter(corpus: Corpus) -> None:
+    body = corpus.read("costs/basic")
+    body["data"][0]["results"][0]["amount"] = {"value": 2.5, "currency": "eur"}
+    corpus.write("costs/basic", 1, body)
+    assert corpus.replay("--scenario", "costs/basic").code == 0
+    assert corpus.report_json()["endpoints"]["costs"]["counters"] == {
+        "amount": 0.002493,
+        "amount_eur": 2.5,
+    }
+
+
+def test_restated_bucket_updates_the_row_and_lists_the_conflict(corpus: Corpus) -> None:
+    assert corpus.replay("--scenario", "usage_completions/basic").code == 0
+    assert (
+        corpus.replay(
+            "--scenario", "usage_completions/basic", "--scenario", "usage_completions/restated"
+        ).code
+        == 0
+    )
+    report = corpus.report_json()
+    writes = report["endpoints"]["usage_completions"]["writes"]
+    assert writes == {"inserted": 0, "updated": 1, "unchanged": 0}
+    assert report["usageSummary"]["tokensIn"] == 3100
+    assert {c["loser"]["scenario"] for c in report["conflicts"]} == {"basic"}
+    assert {c["winner"]["scenario"] for c in report["conflicts"]} == {"restated"}
+
+
+def _chain_edit(corpus: Corpus, n: int, **changes: object) -> None:
+    body = corpus.read("usage_completions/multipage", n)
+    body.update(changes)
+    corpus.write("usage_completions/multipage", n, body)
+
+
+CHAIN_FAULTS = {
+    "cursor without has_more": (
+        {"n": 3, "next_page": "page_AAAAdangling"},
+        "page-003.json",
+        "next_page 'page_AAAAdangling' is set but has_more is false",
+    ),
+    "has_more without cursor": (
+        {"n": 1, "next_page": None},
+        "page-001.json",
+        "has_more is true but next_page is null",
+    ),
+    "has_more on the last page": (
+        {"n": 3, "has_more": True, "next_page": "page_more"},
+        "page-003.json",
+        "page-004.json is missing",
+    ),
+    "has_more false before the end": (
+        {"n": 1, "has_more": False, "next_page": None},
+        "page-001.json",
+        "has_more is false but page-002.json",
+    ),
+    "cycle": ({"n": 2, "next_page": "page_AAAAAGjWb0BnpQ8Abc1="}, "page-002.json", "cycle"),
+}
+
+
+@pytest.mark.parametrize("fault", list(CHAIN_FAULTS))
+def test_page_chain_faults(corpus: Corpus, fault: str) -> None:
+    spec, page, message = CHAIN_FAULTS[fault]
+    changes = dict(spec)
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    n = changes.pop("n")
+    assert isinstance(n, int)
+    _chain_edit(corpus, n, **changes)
+    result = corpus.replay()
+    assert result.code == 1
+    assert "PageChainError" in result.err and page in result.err and message in result.err
+    assert db_contents(corpus.db) == before
+
+
+@pytest.mark.parametrize(("shift", "message"), [(3600, "not aligned to 1d"), (86400, "gap")])
+def test_misaligned_or_gapped_bucket(corpus: Corpus, shift: int, message: str) -> None:
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    body = corpus.read("usage_completions/multipage", 2)
+    body["data"][0]["start_time"] += shift
+    body["data"][0]["end_time"] += shift
+    corpus.write("usage_completions/multipage", 2, body)
+    result = corpus.replay()
+    assert result.code == 1
+    assert "usage_completions/multipage/page-002.json" in result.err and message in result.err
+    assert db_contents(corpus.db) == before
+
+
+def test_clipped_first_and_last_buckets_are_accepted(corpus: Corpus) -> None:
+    request = corpus.fixtures / "usage_moderations" / "daily" / "request.json"
+    text = request.read_text()
+    request.write_text(
+        text.replace('"start_time": 1759017600', '"start_time": 1759050000').replace(
+            '"end_time": 1759190400', '"end_time": 1759150000'
+        )
+    )
+    for n, (start, end) in ((1, (1759050000, 1759104000)), (2, (1759104000, 1759150000))):
+        body = corpus.read("usage_moderations/daily", n)
+        body["data"][0]["start_time"], body["data"][0]["end_time"] = start, end
+        corpus.write("usage_moderations/daily", n, body, rehash=False)
+    corpus.rehash()
+    assert corpus.replay("--scenario", "usage_moderations/daily").code == 0

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import catalog, checksums, console, pipeline, report, schema
+from . import catalog, checksums, console, diffing, pipeline, report, schema, verify
 from .errors import ArgumentError, HarnessError, PathError
 from .store import connect, migrate
 from .store.ingest import UPSERT_MODES
@@ -164,6 +164,49 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace) -> int:
+    verdict = verify.verify(args.fixtures, args.snapshots, args.checksums)
+    lines = [f"{verdict.scenarios} scenarios: checksums, schemas, page chains and foreign keys ok"]
+    for scenario in verdict.missing_snapshots:
+        lines.append(f"{scenario}: no snapshot (run `python -m pytest --snapshot-update`)")
+    for scenario, changes in sorted(verdict.snapshot_changes.items()):
+        lines.append(f"{scenario}: the report differs from its snapshot:")
+        lines += [f"  {line}" for line in changes]
+    console.print_lines(lines)
+    if not verdict.passed:
+        console.print_error(
+            "snapshot reports differ; if intended, run `python -m pytest --snapshot-update` "
+            "and review the diff",
+            "SnapshotMismatch",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    changes = verify.compare(args.old, args.new)
+    if args.markdown:
+        text = verify.markdown(changes)
+        if args.output:
+            with args.output.open("a", encoding="utf-8") as fh:  # $GITHUB_STEP_SUMMARY appends
+                fh.write(text)
+        else:
+            sys.stdout.write(text)
+    else:
+        rows = [
+            (
+                fc.name,
+                fc.change.path,
+                diffing.short(fc.change.old) if fc.change.kind != "added" else "",
+                diffing.short(fc.change.new) if fc.change.kind != "removed" else "",
+            )
+            for fc in changes
+        ]
+        console.print_table(f"{len(changes)} changes", ("scenario", "path", "old", "new"), rows)
+    return 1 if changes else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness",
@@ -249,6 +292,28 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true", help="the default")
     p.set_defaults(handler=cmd_schemas)
+
+    p = sub.add_parser(
+        "verify",
+        help="the whole gate outside pytest (exit 0/1/2)",
+        epilog="example: harness verify --fixtures fixtures --snapshots snapshots",
+    )
+    corpus(p)
+    p.add_argument("--snapshots", type=Path, default=Path("snapshots"))
+    p.set_defaults(handler=cmd_verify)
+
+    p = sub.add_parser(
+        "diff",
+        help="compare two reports or two snapshot folders (exit 1 when they differ)",
+        epilog="example: harness diff old-snapshots/ snapshots/ --markdown",
+    )
+    p.add_argument("old", type=Path)
+    p.add_argument("new", type=Path)
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
+    p.add_argument(
+        "--output", type=Path, help="append the Markdown to this file, e.g. $GITHUB_STEP_SUMMARY"
+    )
+    p.set_defaults(handler=cmd_diff)
 
     p = sub.add_parser(
         "db",

@@ -21,13 +21,13 @@ class Change:
 
     def render(self) -> str:
         if self.kind == "added":
-            return f"{self.path}: added {_short(self.new)}"
+            return f"{self.path}: added {short(self.new)}"
         if self.kind == "removed":
-            return f"{self.path}: removed (was {_short(self.old)})"
-        return f"{self.path}: {_short(self.old)} -> {_short(self.new)}"
+            return f"{self.path}: removed (was {short(self.old)})"
+        return f"{self.path}: {short(self.old)} -> {short(self.new)}"
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def short(value: Any, limit: int = 80) -> str:
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 

@@ -20,9 +20,7 @@ from . import chains, checksums, faults, fixtures, integrity, report, schema
 from .dedupe import Deduped, dedupe
 from .endpoints import REGISTRY
 from .errors import (
-    CorpusError,
     DatabaseError,
-    HarnessError,
     MalformedJSONError,
     PageChainError,
     Problem,
@@ -270,13 +268,30 @@ def replay(options: ReplayOptions) -> ReplayResult:
     return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
 
 
+# The clock of every per-scenario replay (pytest plugin, `harness verify`): byte-stable snapshots.
+SNAPSHOT_NOW = datetime(2025, 9, 30, 6, 0, tzinfo=UTC)
+
+
+def scenario_report(
+    fixtures_dir: Path, scenario_id: str, db: Path, checksums_path: Path | None = None
+) -> dict[str, Any]:
+    """Replay one scenario alone into ``db``: the report a snapshot holds (no write counts)."""
+    options = ReplayOptions(
+        fixtures=fixtures_dir,
+        db=db,
+        checksums=checksums_path,
+        scenarios=(scenario_id,),
+        now=SNAPSHOT_NOW,
+    )
+    return report.without_writes(replay(options).report)
+
+
 __all__ = [
-    "CorpusError",
-    "HarnessError",
     "Prepared",
     "ReplayOptions",
     "ReplayResult",
     "default_checksums",
     "prepare",
     "replay",
+    "scenario_report",
 ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,8 +22,6 @@ from syrupy.location import PyTestLocation
 from . import console, diffing, fixtures, pipeline, report
 from .models import Scenario
 
-# The clock of every replay under pytest, so snapshot reports are byte-stable.
-SNAPSHOT_NOW = datetime(2025, 9, 30, 6, 0, tzinfo=UTC)
 REPORT_PROPERTY = "harness_report"
 
 OPTIONS = (
@@ -140,15 +137,9 @@ def harness_report(
     config = request.config
     fixtures_dir = _option(config, "fixtures")
     assert fixtures_dir is not None
-    options = pipeline.ReplayOptions(
-        fixtures=fixtures_dir,
-        checksums=_option(config, "checksums"),
-        db=tmp_path / "harness.duckdb",
-        scenarios=(harness_scenario,),
-        now=SNAPSHOT_NOW,
+    trimmed = pipeline.scenario_report(
+        fixtures_dir, harness_scenario, tmp_path / "harness.duckdb", _option(config, "checksums")
     )
-    result = pipeline.replay(options)
-    trimmed = report.without_writes(result.report)
     report_dir = _option(config, "report_dir")
     if report_dir is not None:
         report.write(trimmed, report_dir / f"{harness_scenario}.json")

@@ -1,0 +1,131 @@
+"""The pytest plugin, driven like a user would: a corpus, a test file, pytest runs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, Corpus, Runner
+from harness import checksums
+
+TEST_FILE = """
+def test_scenario(harness_report, harness_snapshot):
+    assert harness_report == harness_snapshot
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> Path:
+    """A repository with the bundled corpus, its snapshots and one scenario test module."""
+    root = pytester.path
+    shutil.copytree(REPO / "fixtures", root / "fixtures")
+    shutil.copytree(REPO / "snapshots", root / "snapshots")
+    shutil.copy(REPO / "CHECKSUMS.sha256", root / "CHECKSUMS.sha256")
+    (root / "tests").mkdir()
+    (root / "tests" / "test_scenarios.py").write_text(TEST_FILE)
+    (root / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = -p no:benchmark\n")
+    return root
+
+
+def _edit_counter(root: Path) -> None:
+    page = root / "fixtures" / "usage_completions" / "dual" / "page-001.json"
+    page.write_text(page.read_text().replace('"input_tokens": 1200', '"input_tokens": 1300', 1))
+    checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
+
+
+def test_every_scenario_is_a_test_with_its_id(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest("--collect-only", "-q")
+    scenarios = sorted(
+        str(p.parent.relative_to(project / "fixtures"))
+        for p in (project / "fixtures").glob("*/*/request.json")
+    )
+    for scenario in scenarios:
+        result.stdout.fnmatch_lines([f"*test_scenario[[]{scenario}[]]*"])
+    pytester.runpytest().assert_outcomes(passed=len(scenarios))
+
+
+def test_a_new_scenario_folder_is_a_new_test(pytester: pytest.Pytester, project: Path) -> None:
+    source = project / "fixtures" / "usage_moderations" / "daily"
+    shutil.copytree(source, project / "fixtures" / "usage_moderations" / "again")
+    checksums.write(project / "CHECKSUMS.sha256", project / "fixtures")
+    result = pytester.runpytest("-k", "usage_moderations/again")
+    result.stdout.fnmatch_lines(["*1 snapshot failed*"])  # no snapshot yet
+    assert pytester.runpytest("--snapshot-update").ret == 0
+    assert (project / "snapshots" / "usage_moderations" / "again.json").is_file()
+    assert pytester.runpytest().ret == 0
+
+
+def test_a_changed_counter_fails_with_a_readable_diff(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    _edit_counter(project)
+    result = pytester.runpytest()
+    assert result.ret == 1
+    result.stdout.fnmatch_lines(
+        [
+            "*endpoints.usage_completions.counters.input_tokens: 3600 -> 3700*",
+            "*usageSummary.tokensIn: 3600 -> 3700*",
+        ]
+    )
+    assert pytester.runpytest("--snapshot-update").ret == 0
+    assert pytester.runpytest().ret == 0
+
+
+@pytest.mark.slow
+def test_results_are_the_same_under_xdist(pytester: pytest.Pytester, project: Path) -> None:
+    _edit_counter(project)
+    serial = pytester.runpytest_subprocess()
+    parallel = pytester.runpytest_subprocess("-n", "2")
+    assert serial.parseoutcomes() == parallel.parseoutcomes()
+    parallel.stdout.fnmatch_lines(["*input_tokens: 3600 -> 3700*"])
+    orphan = project / "snapshots" / "costs" / "orphan.json"
+    shutil.copy(project / "snapshots" / "costs" / "basic.json", orphan)
+    assert pytester.runpytest_subprocess("-n", "2", "--snapshot-update").ret == 0
+    assert not orphan.exists()  # unused snapshots are found and removed under xdist too
+
+
+def test_terminal_summary_is_rendered_once(pytester: pytest.Pytester, project: Path) -> None:
+    result = pytester.runpytest_subprocess("-n", "2", "-k", "usage_images")
+    text = result.stdout.str()
+    assert text.count("harness scenarios") == 1
+    assert "usage_images/daily" in text
+
+
+def test_harness_verify_passes_on_the_bundled_corpus(cli: Runner) -> None:
+    result = cli(
+        "verify", "--fixtures", str(REPO / "fixtures"), "--snapshots", str(REPO / "snapshots")
+    )
+    assert result.code == 0, result.err + result.out
+
+
+def test_harness_verify_names_the_changed_counter(corpus: Corpus, cli: Runner) -> None:
+    _edit_counter(corpus.root)
+    result = cli(
+        "verify", "--fixtures", str(corpus.fixtures), "--snapshots", str(REPO / "snapshots")
+    )
+    assert result.code == 1
+    assert "endpoints.usage_completions.counters.input_tokens: 3600 -> 3700" in result.out
+
+
+def test_diff_markdown(cli: Runner, tmp_path: Path) -> None:
+    old, new = tmp_path / "old", tmp_path / "new"
+    shutil.copytree(REPO / "snapshots", old)
+    shutil.copytree(REPO / "snapshots", new)
+    basic = new / "usage_completions" / "basic.json"
+    data = json.loads(basic.read_text())
+    data["usageSummary"]["tokensIn"] = 2900
+    basic.write_text(json.dumps(data))
+    (new / "costs" / "basic.json").unlink()
+    summary = tmp_path / "summary.md"
+    result = cli("diff", str(old), str(new), "--markdown", "--output", str(summary))
+    assert result.code == 1
+    assert summary.read_text() == (
+        "### harness report diff\n\n2 changes.\n\n"
+        "| scenario | path | old | new |\n| --- | --- | --- | --- |\n"
+        '| `costs/basic` | `(scenario)` | "gone" | - |\n'
+        "| `usage_completions/basic` | `usageSummary.tokensIn` | 2849 | 2900 |\n"
+    )
+    assert cli("diff", str(old), str(old)).code == 0

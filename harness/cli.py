@@ -145,6 +145,14 @@ def cmd_db(args: argparse.Namespace) -> int:
             con.close()
         console.print_lines([f"applied {name}" for name in applied] or ["nothing to apply"])
         return 0
+    if args.db_command == "docs":
+        return _check_or_write(
+            "docs/schema.md",
+            args.output,
+            catalog.schema_markdown(),
+            args,
+            "harness db docs --write",
+        )
     if not args.db.exists():
         raise PathError(
             f"database {args.db} does not exist",
@@ -327,6 +335,11 @@ def _parser() -> argparse.ArgumentParser:
     s = db_sub.add_parser("status", help="applied and pending migrations, duckdb version")
     s.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
     s.add_argument("--json", action="store_true")
+    d = db_sub.add_parser("docs", help="print, check or write docs/schema.md")
+    d.add_argument("--output", type=Path, default=Path("docs/schema.md"))
+    mode = d.add_mutually_exclusive_group()
+    mode.add_argument("--write", action="store_true")
+    mode.add_argument("--check", action="store_true")
     p.set_defaults(handler=cmd_db)
     return parser
 

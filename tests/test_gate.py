@@ -40,6 +40,11 @@ def test_endpoints_md_is_fresh(cli: Runner) -> None:
     assert result.code == 0, "ENDPOINTS.md is stale: run `harness endpoints --write`"
 
 
+def test_schema_docs_are_fresh(cli: Runner) -> None:
+    result = cli("db", "docs", "--check", "--output", str(REPO / "docs" / "schema.md"))
+    assert result.code == 0, "docs/schema.md is stale: run `harness db docs --write`"
+
+
 def test_schemas_are_fresh(cli: Runner) -> None:
     result = cli("schemas", "--check", "--dir", str(REPO / "schemas"))
     assert result.code == 0, result.err

@@ -20,9 +20,11 @@ from syrupy.extensions.single_file import SingleFileSnapshotExtension, WriteMode
 from syrupy.location import PyTestLocation
 
 from . import console, diffing, fixtures, pipeline, report
+from .errors import HarnessError
 from .models import Scenario
 
 REPORT_PROPERTY = "harness_report"
+ERROR_PROPERTY = "harness_error"
 
 OPTIONS = (
     ("fixtures", "fixtures folder to generate scenario tests from", "fixtures"),
@@ -137,9 +139,16 @@ def harness_report(
     config = request.config
     fixtures_dir = _option(config, "fixtures")
     assert fixtures_dir is not None
-    trimmed = pipeline.scenario_report(
-        fixtures_dir, harness_scenario, tmp_path / "harness.duckdb", _option(config, "checksums")
-    )
+    try:
+        trimmed = pipeline.scenario_report(
+            fixtures_dir,
+            harness_scenario,
+            tmp_path / "harness.duckdb",
+            _option(config, "checksums"),
+        )
+    except HarnessError as exc:
+        request.node.user_properties.append((ERROR_PROPERTY, f"{exc.error_class}: {exc.summary}"))
+        raise
     report_dir = _option(config, "report_dir")
     if report_dir is not None:
         report.write(trimmed, report_dir / f"{harness_scenario}.json")
@@ -152,21 +161,29 @@ class _Summary:
 
     def __init__(self) -> None:
         self.reports: dict[str, dict[str, Any]] = {}
+        self.failures: dict[str, str] = {}
 
     @pytest.hookimpl
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        for name, value in report.user_properties:
-            if name == REPORT_PROPERTY and report.when == "call":
-                self.reports[report.nodeid] = json.loads(str(value))
+        properties = dict(report.user_properties)
+        scenario = report.nodeid.partition("[")[2].rstrip("]")
+        if ERROR_PROPERTY in properties and report.failed:
+            self.failures[scenario] = str(properties[ERROR_PROPERTY])
+        if REPORT_PROPERTY in properties and report.when == "call":
+            self.reports[report.nodeid] = json.loads(str(properties[REPORT_PROPERTY]))
+            if report.failed:
+                self.failures[scenario] = "the report differs from its snapshot"
 
     @pytest.hookimpl
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        if not self.reports:
+        if not self.reports and not self.failures:
             return
-        merged = _merge(list(self.reports.values()))
         terminalreporter.section("harness scenarios")
-        for line in console.render_lines(merged):
-            terminalreporter.write_line(line)
+        if self.reports:
+            for line in console.render_lines(_merge(list(self.reports.values()))):
+                terminalreporter.write_line(line)
+        for scenario, reason in sorted(self.failures.items()):
+            terminalreporter.write_line(f"FAILED {scenario}: {reason}")
 
 
 def _merge(reports: list[dict[str, Any]]) -> dict[str, Any]:

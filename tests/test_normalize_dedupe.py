@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 from hypothesis import given
@@ -136,3 +137,15 @@ def test_dedupe_is_idempotent(spec: Any) -> None:
     once = dedupe(_build(spec))
     assert dedupe(once.unique).unique == once.unique
     assert len({(e.endpoint, e.dedupe_key) for e in once.unique}) == len(once.unique)
+
+
+def test_pages_are_ordered_numerically_past_999(tmp_path: Path) -> None:
+    from harness.fixtures import _page_files
+
+    for n in (1, 2, 10, 999, 1000):
+        (tmp_path / f"page-{n:03d}.json").write_text("{}")
+    for n in set(range(1, 1001)) - {1, 2, 10, 999, 1000}:
+        (tmp_path / f"page-{n:03d}.json").write_text("{}")
+    pages, problems = _page_files(tmp_path)
+    assert problems == []
+    assert [p.name for p in pages][-3:] == ["page-998.json", "page-999.json", "page-1000.json"]

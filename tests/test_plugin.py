@@ -97,6 +97,16 @@ def test_terminal_summary_is_rendered_once(pytester: pytest.Pytester, project: P
     assert "usage_images/daily" in text
 
 
+def test_summary_names_a_scenario_whose_checks_fail(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    page = project / "fixtures" / "usage_images" / "daily" / "page-002.json"
+    page.write_text(page.read_text().replace('"images": 3', '"images": -3'))
+    checksums.write(project / "CHECKSUMS.sha256", project / "fixtures")
+    result = pytester.runpytest("-k", "usage_images")
+    result.stdout.fnmatch_lines(["FAILED usage_images/daily: SchemaError: 1 schema errors*"])
+
+
 def test_harness_verify_passes_on_the_bundled_corpus(cli: Runner) -> None:
     result = cli(
         "verify", "--fixtures", str(REPO / "fixtures"), "--snapshots", str(REPO / "snapshots")

@@ -128,3 +128,55 @@ def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
     assert con.execute(
         "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'multipage'"
     ).fetchone() == (6301,)
+
+
+def test_duplicate_keys_are_caught_by_the_integrity_check(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    con = duckdb.connect(str(corpus.db))
+    con.execute("INSERT INTO costs SELECT * FROM costs LIMIT 1")
+    con.close()
+    result = corpus.replay()
+    assert result.code == 2
+    assert "table costs holds 1 duplicated dedupe keys" in result.err
+
+
+def test_rows_with_null_dimensions_are_not_inserted_twice(corpus: Corpus) -> None:
+    args = ("--scenario", "usage_moderations/daily")
+    assert corpus.replay(*args).code == 0
+    assert corpus.replay(*args).code == 0
+    con = duckdb.connect(str(corpus.db), read_only=True)
+    rows = con.execute("SELECT project_id, user_id, api_key_id, model FROM usage_moderations")
+    assert rows.fetchall() == [(None, None, None, None)]
+    writes = corpus.report_json()["endpoints"]["usage_moderations"]["writes"]
+    assert writes == {"inserted": 0, "updated": 0, "unchanged": 1}
+
+
+def test_cursors_record_where_each_chain_stopped(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    con = duckdb.connect(str(corpus.db), read_only=True)
+    rows = con.execute(
+        "SELECT endpoint, project_id, next_page, has_more, epoch(window_start)::BIGINT, "
+        "epoch(window_end)::BIGINT, last_synced_at FROM sync_cursors "
+        "WHERE endpoint IN ('usage_completions', 'project_api_keys') ORDER BY ALL"
+    ).fetchall()
+    # basic and restated made the same request: one fingerprint, one cursor row
+    assert len(rows) == 5  # + dual, multipage, and the two projects' key listings
+    multipage = [r for r in rows if r[4] == 1758844800]
+    assert multipage[0][:6] == ("usage_completions", "", None, False, 1758844800, 1759104000)
+    assert {r[1] for r in rows if r[0] == "project_api_keys"} == {"proj_abc123", "proj_xyz890"}
+    assert str(rows[0][6].astimezone(UTC)) == "2025-09-30 06:00:00+00:00"
+
+
+def test_memory_limit_and_spill_directory_come_from_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from harness.store import connect
+
+    monkeypatch.setenv("HARNESS_DUCKDB_MEMORY_LIMIT", "256MB")
+    monkeypatch.setenv("HARNESS_DUCKDB_TEMP_DIR", str(tmp_path / "spill"))
+    con = connect(tmp_path / "h.duckdb")
+    limit = con.execute("SELECT current_setting('memory_limit')").fetchone()
+    spill = con.execute("SELECT current_setting('temp_directory')").fetchone()
+    con.close()
+    assert limit is not None and limit[0] in ("256.0 MiB", "244.1 MiB")
+    assert spill == (str(tmp_path / "spill"),)

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import catalog, checksums, console, diffing, pipeline, report, schema, verify
+from . import catalog, checksums, console, diffing, pipeline, report, schema, server, sync, verify
+from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AdminClient, RateLimitLog
 from .errors import ArgumentError, HarnessError, PathError
+from .models import Page, Scenario
 from .store import connect, migrate
 from .store.ingest import UPSERT_MODES
+from .throttle import TokenBucket
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -37,6 +42,30 @@ def _manifest(args: argparse.Namespace) -> Path:
     return args.checksums or pipeline.default_checksums(args.fixtures)
 
 
+def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> AdminClient:
+    log = RateLimitLog(args.rate_limit_log)
+    if local:
+        # Loopback replay: a dummy key and a fast throttle unless the environment sets one.
+        rate = float(os.environ.get("OPENAI_ADMIN_REQUESTS_PER_MINUTE") or 60000)
+        burst = int(os.environ.get("OPENAI_ADMIN_MAX_BURST") or 50)
+        key = os.environ.get("OPENAI_ADMIN_KEY") or "sk-admin-local-replay"
+        return AdminClient(key, base_url=base_url, throttle=TokenBucket(rate, burst), log=log)
+    return AdminClient.from_env(base_url=base_url, log=log, timeout=args.timeout)
+
+
+def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeline.Fetch:
+    def fetch(scenario: Scenario) -> list[Page]:
+        pages = []
+        hint = {server.SCENARIO_HEADER: scenario.id}
+        chain = client.pages(scenario.endpoint, scenario.request.query, scenario.project_id, hint)
+        for number, body in enumerate(chain, start=1):
+            pages.append(Page(number, scenario.directory / f"page-{number:03d}.json", body))
+            progress(scenario.id, number)
+        return pages
+
+    return fetch
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     options = pipeline.ReplayOptions(
         fixtures=args.fixtures,
@@ -48,7 +77,12 @@ def cmd_replay(args: argparse.Namespace) -> int:
         allow_list=args.allow_dangling,
     )
     try:
-        result = pipeline.replay(options)
+        if args.served:
+            with server.serving(args.fixtures) as srv, _client(args, srv.url, local=True) as client:
+                with console.PageProgress() as progress:
+                    result = pipeline.replay(options, _served_fetch(client, progress))
+        else:
+            result = pipeline.replay(options)
     except HarnessError as exc:
         if exc.report is not None:
             report.write(exc.report, args.report)
@@ -172,6 +206,56 @@ def cmd_db(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sync(args: argparse.Namespace) -> int:
+    options = sync.SyncOptions(
+        since=sync.parse_day(args.since, "--since"),
+        until=sync.parse_day(args.until, "--until"),
+        db=args.db,
+        endpoints=tuple(args.endpoint or ()),
+        lookback_days=args.lookback_days,
+        strict=args.strict,
+        allow_list=args.allow_dangling,
+        capture=args.capture,
+    )
+    with _client(args, args.base_url) as client, console.PageProgress() as progress:
+        try:
+            result = sync.sync(options, client, progress)
+        except HarnessError as exc:
+            if exc.report is not None:
+                report.write(exc.report, args.report)
+            raise
+    report.write(result.report, args.report)
+    if args.json:
+        sys.stdout.write(report.dumps(result.report))
+    else:
+        console.print_summary(result.report)
+        console.print_lines(
+            [
+                f"database {args.db}; report {args.report}; "
+                f"retries and waits in {args.rate_limit_log}"
+            ]
+        )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    faults = server.Faults(
+        rate_limit_every=args.rate_limit_every,
+        retry_after=None if args.retry_after == "none" else args.retry_after,
+        errors_every=args.errors_every,
+        error_burst=args.error_burst,
+        delay=args.delay_ms / 1000.0,
+    )
+    with server.serving(args.fixtures, port=args.port, faults=faults) as srv:
+        console.print_lines([f"serving {args.fixtures} at {srv.url} (Ctrl-C stops)"])
+        try:
+            while True:
+                time.sleep(3600)
+        except KeyboardInterrupt:
+            console.print_lines([f"answered {len(srv.log)} requests"])
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     verdict = verify.verify(args.fixtures, args.snapshots, args.checksums)
     lines = [f"{verdict.scenarios} scenarios: checksums, schemas, page chains and foreign keys ok"]
@@ -264,6 +348,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help='JSON list of ids known to be deleted: [{"id": ..., "reason": ...}]',
     )
+    p.add_argument(
+        "--served",
+        action="store_true",
+        help="serve the corpus on 127.0.0.1 and fetch it through the live client",
+    )
+    p.add_argument("--rate-limit-log", type=Path, default=Path("reports/rate_limit.log"))
     p.set_defaults(handler=cmd_replay)
 
     p = sub.add_parser(
@@ -300,6 +390,59 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true", help="the default")
     p.set_defaults(handler=cmd_schemas)
+
+    p = sub.add_parser(
+        "sync",
+        help="fetch from the Admin API into DuckDB (same pipeline and report as replay)",
+        epilog="example: OPENAI_ADMIN_KEY=sk-admin-... harness sync --since 2025-09-01 "
+        "--until 2025-10-01",
+    )
+    p.add_argument("--since", required=True, help="UTC date or time, inclusive")
+    p.add_argument("--until", required=True, help="UTC date or time, exclusive")
+    p.add_argument("--endpoint", action="append", metavar="NAME", help="only these endpoints")
+    p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
+    p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
+    p.add_argument("--base-url", default=DEFAULT_BASE_URL)
+    p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
+    p.add_argument(
+        "--lookback-days",
+        type=int,
+        default=2,
+        help="re-read this many days before the stored cursor (late usage)",
+    )
+    p.add_argument("--strict", action="store_true", help="dangling references fail the sync")
+    p.add_argument("--allow-dangling", type=Path, metavar="FILE")
+    p.add_argument(
+        "--capture",
+        type=Path,
+        metavar="DIR",
+        help="also write the fetched pages as a corpus (fixtures/ + checksums)",
+    )
+    p.add_argument("--rate-limit-log", type=Path, default=Path("reports/rate_limit.log"))
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_sync)
+
+    p = sub.add_parser(
+        "serve",
+        help="serve a corpus as a local Admin API on 127.0.0.1, with injected faults",
+        epilog="example: harness serve --fixtures fixtures --port 8765 --rate-limit-every 5",
+    )
+    p.add_argument("--fixtures", type=Path, default=pipeline.DEFAULT_FIXTURES)
+    p.add_argument("--port", type=int, default=8765)
+    p.add_argument(
+        "--rate-limit-every", type=int, default=0, metavar="N", help="every Nth request answers 429"
+    )
+    p.add_argument("--retry-after", default="1", help="Retry-After of those 429s ('none': omit)")
+    p.add_argument(
+        "--errors-every",
+        type=int,
+        default=0,
+        metavar="N",
+        help="every Nth request starts a burst of 500s",
+    )
+    p.add_argument("--error-burst", type=int, default=1, metavar="K", help="500s per burst")
+    p.add_argument("--delay-ms", type=float, default=0.0, help="delay before every answer")
+    p.set_defaults(handler=cmd_serve)
 
     p = sub.add_parser(
         "verify",

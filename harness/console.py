@@ -132,3 +132,31 @@ def print_table(
     for row in rows:
         table.add_row(*row)
     _console(file).print(table)
+
+
+class PageProgress:
+    """A live line per chain while a sync or served replay fetches pages (stderr, transient)."""
+
+    def __init__(self) -> None:
+        from rich.progress import Progress, SpinnerColumn, TextColumn
+
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description}"),
+            console=Console(stderr=True),
+            transient=True,
+        )
+        self._tasks: dict[str, Any] = {}
+
+    def __enter__(self) -> PageProgress:
+        self._progress.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._progress.stop()
+
+    def __call__(self, chain: str, pages: int) -> None:
+        text = f"{chain}: {pages} page{'s' if pages > 1 else ''}"
+        if chain not in self._tasks:
+            self._tasks[chain] = self._progress.add_task(text)
+        self._progress.update(self._tasks[chain], description=text)

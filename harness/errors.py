@@ -14,7 +14,11 @@
         ├── DatabaseError           DuckDB failed, or the database file is not usable
         │   ├── DatabaseLockedError another process holds the file
         │   └── MigrationError      behind, ahead, or an applied migration was edited
-        └── FaultInjected           the HARNESS_FAIL_AT test hook fired
+        ├── FaultInjected           the HARNESS_FAIL_AT test hook fired
+        └── ApiError                the Admin API answered with an error, or could not be reached
+            ├── ApiStatusError      a 4xx other than 429 (not retried): the API's own message
+            ├── RateLimitExceeded   429/5xx retries exhausted, or Retry-After above the ceiling
+            └── TransportError      connection refused, timeout, TLS, ...
 
 Foreign exceptions (json, jsonschema, duckdb, OSError, httpx) are translated at the module that
 calls the foreign library and re-raised with ``from exc``; nothing else catches them.
@@ -136,3 +140,19 @@ class MigrationError(DatabaseError):
 
 class FaultInjected(EnvironmentProblem):
     error_class = "FaultInjected"
+
+
+class ApiError(EnvironmentProblem):
+    error_class = "ApiError"
+
+
+class ApiStatusError(ApiError):
+    error_class = "ApiStatusError"
+
+
+class RateLimitExceeded(ApiError):
+    error_class = "RateLimitExceeded"
+
+
+class TransportError(ApiError):
+    error_class = "TransportError"

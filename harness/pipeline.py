@@ -9,6 +9,7 @@ check never touches it; any failure inside the transaction rolls it back.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,10 +27,11 @@ from .errors import (
     Problem,
     RelationshipError,
 )
-from .models import Event
+from .models import Event, Page, Scenario
 from .normalize import PageContext, normalize_page
 from .report import ScenarioRun
-from .store import connect, cursors, ingest, migrate
+from .store import connect, cursors, migrate
+from .store import ingest as store_ingest
 from .store.ingest import UpsertMode, WriteCounts
 
 DEFAULT_FIXTURES = Path("fixtures")
@@ -82,7 +84,12 @@ def _label(run_id: str, page_name: str) -> str:
     return f"{run_id}/{page_name}"
 
 
-def prepare(options: ReplayOptions) -> Prepared:
+Loaded = list[tuple[Scenario, list[Page]]]
+# Where a scenario's pages come from: its files (replay), or the Admin API (served replay, sync).
+Fetch = Callable[[Scenario], list[Page]]
+
+
+def prepare(options: ReplayOptions, fetch: Fetch | None = None) -> Prepared:
     """All checks that need no database; raises the first failing stage's CorpusError."""
     manifest = options.checksums or default_checksums(options.fixtures)
     verified = checksums.verify(manifest, options.fixtures)
@@ -92,7 +99,7 @@ def prepare(options: ReplayOptions) -> Prepared:
     malformed: list[Problem] = []
     for scenario in selected:
         try:
-            loaded.append((scenario, fixtures.load_pages(scenario)))
+            loaded.append((scenario, (fetch or fixtures.load_pages)(scenario)))
         except MalformedJSONError as exc:
             malformed += exc.problems
     if malformed:
@@ -101,7 +108,13 @@ def prepare(options: ReplayOptions) -> Prepared:
             "{n} fixture files are not valid JSON",
             hint="restore the verbatim API response body, then run `harness checksums --write`",
         )
+    prepared = analyse(loaded, options.allow_list)
+    prepared.checksum_files = verified.files
+    return prepared
 
+
+def analyse(loaded: Loaded, allow_list: Path | None = None) -> Prepared:
+    """Schema, page chains, normalize and dedupe of pages already in memory."""
     schema.validate_pages(
         [(s.endpoint, p, _label(s.id, p.name)) for s, pages in loaded for p in pages]
     )
@@ -138,8 +151,8 @@ def prepare(options: ReplayOptions) -> Prepared:
     for run in runs:
         by_endpoint[run.scenario.endpoint.name] += run.events
     deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
-    allowed = integrity.load_allow_list(options.allow_list) if options.allow_list else []
-    return Prepared(runs, deduped, verified.files, allowed)
+    allowed = integrity.load_allow_list(allow_list) if allow_list else []
+    return Prepared(runs, deduped, 0, allowed)
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
@@ -191,16 +204,21 @@ def _relationship_error(
 
 
 def _ingest(
-    con: duckdb.DuckDBPyConnection, prepared: Prepared, options: ReplayOptions, now: datetime
-) -> tuple[dict[str, WriteCounts], list[str], list[dict[str, Any]]]:
-    applied = migrate.preflight(con, options.db, now)
+    con: duckdb.DuckDBPyConnection,
+    prepared: Prepared,
+    db: Path,
+    upsert_mode: UpsertMode,
+    now: datetime,
+    strict: bool,
+) -> tuple[dict[str, WriteCounts], list[str], list[dict[str, Any]], list[dict[str, Any]]]:
+    applied = migrate.preflight(con, db, now)
     faults.checkpoint("after-migrate")
     writes: dict[str, WriteCounts] = {}
     staged = []
     for name, result in prepared.deduped.items():
         endpoint = REGISTRY[name]
-        ingest.stage(con, endpoint, result.unique, now)
-        writes[name] = ingest.upsert(con, endpoint, options.upsert_mode)
+        store_ingest.stage(con, endpoint, result.unique, now)
+        writes[name] = store_ingest.upsert(con, endpoint, upsert_mode)
         staged.append(endpoint)
         faults.checkpoint(f"after-upsert:{name}")
     cursors.save(
@@ -222,10 +240,11 @@ def _ingest(
     integrity.duplicate_keys(con, staged)
     found, unverifiable = integrity.relationship_issues(con, staged)
     issues = prepared.triage(found)
-    if issues:
+    if issues and strict:
         raise _relationship_error(prepared, issues, unverifiable, now, before_ingest=False)
     faults.checkpoint("before-commit")
-    return writes, applied, unverifiable
+    warnings = [issue | {"severity": "warning"} for issue in issues]
+    return writes, applied, unverifiable, warnings
 
 
 def _remove_new_database(path: Path) -> None:
@@ -233,35 +252,56 @@ def _remove_new_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def replay(options: ReplayOptions) -> ReplayResult:
-    """Replay the corpus into the database; raises HarnessError (see errors.py) on any failure."""
-    now = options.now or datetime.now(UTC)
-    prepared = prepare(options)
-    _fail_fast_projects(prepared, now)
+def replay(options: ReplayOptions, fetch: Fetch | None = None) -> ReplayResult:
+    """Replay the corpus into the database; raises HarnessError (see errors.py) on any failure.
 
-    existed = options.db.exists()
-    con = connect(options.db)
+    ``fetch`` replaces reading page files, e.g. with the live client (``replay --served``).
+    """
+    now = options.now or datetime.now(UTC)
+    prepared = prepare(options, fetch)
+    _fail_fast_projects(prepared, now)
+    return ingest(prepared, options.db, now, options.upsert_mode)
+
+
+def ingest(
+    prepared: Prepared,
+    db: Path,
+    now: datetime,
+    upsert_mode: UpsertMode = "merge",
+    *,
+    strict: bool = True,
+) -> ReplayResult:
+    """One transaction: preflight, upserts, cursors, FK checks. Any failure rolls it all back.
+
+    With ``strict=False`` (a live sync), dangling references are reported as warnings instead
+    of failing the run: history can legitimately name deleted keys or users.
+    """
+    existed = db.exists()
+    con = connect(db)
     committed = False
     try:
         con.execute("BEGIN TRANSACTION")
         try:
-            writes, applied, unverifiable = _ingest(con, prepared, options, now)
+            writes, applied, unverifiable, warnings = _ingest(
+                con, prepared, db, upsert_mode, now, strict
+            )
             con.execute("COMMIT")
             committed = True
         except duckdb.Error as exc:
-            raise DatabaseError(f"ingest into {options.db} failed: {exc}") from exc
+            raise DatabaseError(f"ingest into {db} failed: {exc}") from exc
         finally:
             if not committed:
                 con.execute("ROLLBACK")
     finally:
         con.close()
         if not committed and not existed:
-            _remove_new_database(options.db)
+            _remove_new_database(db)
     built = report.build(
         prepared.runs,
         prepared.deduped,
         now=now,
         writes=writes,
+        relationship_issues=warnings,
         unverifiable=unverifiable,
         allowed=prepared.silenced,
     )

@@ -1,0 +1,184 @@
+"""harness sync against harness serve, and the served replay against the direct one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import duckdb
+import pytest
+
+from conftest import NOW, Corpus, db_contents
+from harness import sync
+from harness.client import AdminClient, RateLimitLog
+from harness.server import AdminApiServer, serving
+from harness.throttle import TokenBucket
+
+
+@pytest.fixture
+def api(corpus: Corpus) -> Iterator[AdminApiServer]:
+    with serving(corpus.fixtures) as server:
+        yield server
+
+
+@pytest.fixture(autouse=True)
+def fast_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", "sk-admin-test-0000000000009999")
+    monkeypatch.setenv("OPENAI_ADMIN_REQUESTS_PER_MINUTE", "60000")
+    monkeypatch.setenv("OPENAI_ADMIN_MAX_BURST", "20")
+
+
+def test_served_replay_equals_the_direct_replay(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    direct_report, direct_tables = corpus.report.read_bytes(), db_contents(corpus.db)
+    corpus.db.unlink()
+    assert corpus.replay("--served", "--rate-limit-log", str(corpus.root / "rl.log")).code == 0
+    assert corpus.report.read_bytes() == direct_report
+    assert db_contents(corpus.db) == direct_tables
+
+
+def _sync(corpus: Corpus, api: AdminApiServer, *extra: str) -> int:
+    return corpus.cli(
+        "sync",
+        "--since",
+        "2025-09-26",
+        "--until",
+        "2025-10-01",
+        "--base-url",
+        api.url,
+        "--db",
+        str(corpus.db),
+        "--report",
+        str(corpus.report),
+        "--rate-limit-log",
+        str(corpus.root / "rl.log"),
+        *extra,
+    ).code
+
+
+def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServer) -> None:
+    assert _sync(corpus, api) == 0
+    report = corpus.report_json()
+    assert set(report) >= {"usageSummary", "endpoints", "relationshipIssues", "sync"}
+    assert report["endpoints"]["usage_images"]["counters"] == {
+        "images": 19,
+        "num_model_requests": 17,
+    }
+    con = duckdb.connect(str(corpus.db), read_only=True)
+    assert con.execute("SELECT count(*) FROM project_api_keys").fetchone() == (3,)
+    paths = [entry.path for entry in api.log]
+    # the archived project's members and service accounts are not asked for (the API says 400)
+    assert "/v1/organization/projects/proj_xyz890/users" not in paths
+    assert "/v1/organization/projects/proj_abc123/users" in paths
+    assert all(entry.status == 200 for entry in api.log)
+
+
+def test_sync_asks_for_valid_page_sizes_and_groupings(corpus: Corpus, api: AdminApiServer) -> None:
+    assert _sync(corpus, api) == 0
+    usage = [parse_qs(e.query) for e in api.log if e.path.endswith("/usage/images")]
+    assert usage[0]["group_by[]"] == [
+        "project_id",
+        "user_id",
+        "api_key_id",
+        "model",
+        "source",
+        "size",
+    ]
+    assert usage[0]["limit"] == ["31"] and usage[0]["bucket_width"] == ["1d"]
+    costs = [parse_qs(e.query) for e in api.log if e.path.endswith("/costs")]
+    assert costs[0]["group_by[]"] == ["project_id", "line_item"]
+
+
+def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
+    corpus: Corpus, api: AdminApiServer
+) -> None:
+    assert _sync(corpus, api) == 0
+    first = len(api.log)
+    assert _sync(corpus, api, "--lookback-days", "1") == 0
+    again = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/usage/images")]
+    until = int(datetime(2025, 10, 1, tzinfo=UTC).timestamp())
+    assert again[0]["start_time"] == [str(until - 86400)]
+    writes = corpus.report_json()["endpoints"]["usage_images"]["writes"]
+    assert writes["inserted"] == 0
+
+
+def test_dangling_references_warn_in_sync_and_fail_with_strict(
+    corpus: Corpus, api: AdminApiServer
+) -> None:
+    body = corpus.read("usage_images/daily", 2)
+    body["data"][0]["results"][0]["user_id"] = "user_deleted"
+    corpus.write("usage_images/daily", 2, body)
+    with serving(corpus.fixtures) as edited:
+        assert _sync(corpus, edited) == 0
+        issues = corpus.report_json()["relationshipIssues"]
+        assert [(i["kind"], i["id"], i["severity"]) for i in issues] == [
+            ("unknown_user", "user_deleted", "warning")
+        ]
+        before = db_contents(corpus.db)
+        assert _sync(corpus, edited, "--strict") == 1
+        assert db_contents(corpus.db) == before
+        allow = corpus.root / "allow.json"
+        allow.write_text(json.dumps([{"id": "user_deleted", "reason": "offboarded"}]))
+        assert _sync(corpus, edited, "--strict", "--allow-dangling", str(allow)) == 0
+
+
+def test_the_open_bucket_is_marked_partial(
+    corpus: Corpus, api: AdminApiServer, tmp_path: Path
+) -> None:
+    options = sync.SyncOptions(
+        since=datetime(2025, 9, 29, tzinfo=UTC),
+        until=datetime(2025, 9, 30, tzinfo=UTC),
+        db=tmp_path / "s.duckdb",
+        endpoints=("usage_images",),
+        now=datetime(2025, 9, 29, 12, tzinfo=UTC),
+    )
+    client = AdminClient(
+        "sk-admin-x-000000000",
+        base_url=api.url,
+        throttle=TokenBucket(60000, 20),
+        log=RateLimitLog(None),
+    )
+    with client:
+        result = sync.sync(options, client)
+    assert result.report["sync"]["partialBuckets"] == {
+        "usage_images": [{"windowStart": 1759104000, "windowEnd": 1759190400}]
+    }
+
+
+def test_sync_can_capture_a_corpus_that_replays(corpus: Corpus, api: AdminApiServer) -> None:
+    captured = corpus.root / "captured"
+    assert _sync(corpus, api, "--capture", str(captured)) == 0
+    assert (captured / "fixtures" / "usage_images" / "sync" / "request.json").is_file()
+    result = corpus.cli(
+        "replay",
+        "--fixtures",
+        str(captured / "fixtures"),
+        "--db",
+        str(captured / "r.duckdb"),
+        "--report",
+        str(captured / "r.json"),
+        "--now",
+        NOW,
+    )
+    assert result.code == 0, result.err
+
+
+def test_sync_needs_the_admin_key(
+    corpus: Corpus, api: AdminApiServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("OPENAI_ADMIN_KEY")
+    result = corpus.cli(
+        "sync",
+        "--since",
+        "2025-09-26",
+        "--until",
+        "2025-10-01",
+        "--base-url",
+        api.url,
+        "--db",
+        str(corpus.db),
+    )
+    assert result.code == 2 and "OPENAI_ADMIN_KEY is not set" in result.err

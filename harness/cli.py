@@ -14,7 +14,19 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
-from . import catalog, checksums, console, diffing, pipeline, report, schema, server, sync, verify
+from . import (
+    catalog,
+    checksums,
+    console,
+    diffing,
+    pipeline,
+    report,
+    schema,
+    server,
+    sync,
+    synth,
+    verify,
+)
 from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AdminClient, RateLimitLog
 from .errors import ArgumentError, HarnessError, PathError
 from .models import Page, Scenario
@@ -256,6 +268,20 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_synth(args: argparse.Namespace) -> int:
+    if args.results < 0:
+        raise ArgumentError("--results must be >= 0")
+    files = synth.synthesize(args.out, args.results, args.seed)
+    console.print_lines(
+        [
+            f"wrote {files} files under {args.out}/fixtures and "
+            f"{args.out}/CHECKSUMS.sha256; replay with "
+            f"`harness replay --fixtures {args.out}/fixtures`"
+        ]
+    )
+    return 0
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     verdict = verify.verify(args.fixtures, args.snapshots, args.checksums)
     lines = [f"{verdict.scenarios} scenarios: checksums, schemas, page chains and foreign keys ok"]
@@ -443,6 +469,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--error-burst", type=int, default=1, metavar="K", help="500s per burst")
     p.add_argument("--delay-ms", type=float, default=0.0, help="delay before every answer")
     p.set_defaults(handler=cmd_serve)
+
+    p = sub.add_parser(
+        "synth",
+        help="write a valid synthetic corpus of N raw results (with checksums)",
+        epilog="example: harness synth --results 100000 --out /tmp/corpus",
+    )
+    p.add_argument("--results", type=int, required=True)
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--seed", type=int, default=0)
+    p.set_defaults(handler=cmd_synth)
 
     p = sub.add_parser(
         "verify",

@@ -30,7 +30,7 @@ from .errors import (
 from .models import Event, Page, Scenario
 from .normalize import PageContext, normalize_page
 from .report import ScenarioRun
-from .store import connect, cursors, migrate
+from .store import attach, cursors, migrate, workspace
 from .store import ingest as store_ingest
 from .store.ingest import UpsertMode, WriteCounts
 
@@ -247,6 +247,13 @@ def _ingest(
     return writes, applied, unverifiable, warnings
 
 
+def _rollback(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.execute("ROLLBACK")
+    except duckdb.Error:
+        pass  # no transaction was open (the attach itself failed)
+
+
 def _remove_new_database(path: Path) -> None:
     for leftover in (path, Path(f"{path}.wal")):
         leftover.unlink(missing_ok=True)
@@ -277,9 +284,10 @@ def ingest(
     of failing the run: history can legitimately name deleted keys or users.
     """
     existed = db.exists()
-    con = connect(db)
+    con = workspace()
     committed = False
     try:
+        attach(con, db)
         con.execute("BEGIN TRANSACTION")
         try:
             writes, applied, unverifiable, warnings = _ingest(
@@ -291,7 +299,7 @@ def ingest(
             raise DatabaseError(f"ingest into {db} failed: {exc}") from exc
         finally:
             if not committed:
-                con.execute("ROLLBACK")
+                _rollback(con)
     finally:
         con.close()
         if not committed and not existed:

@@ -1,44 +1,77 @@
-"""Open the DuckDB file: the one place duckdb's connection errors are translated."""
+"""Open DuckDB: the one place duckdb's connection errors are translated.
+
+A run works in an in-memory *workspace* (parsing, checks, dedupe, staging) and attaches the
+database file only once every check has passed, so a corpus that fails leaves no file behind.
+``HARNESS_DUCKDB_MEMORY_LIMIT`` (default 1GB) and ``HARNESS_DUCKDB_TEMP_DIR`` (default a
+``harness-spill`` folder in the system temp dir, or ``<db>.tmp``) make large runs spill to disk.
+"""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import duckdb
 
 from ..errors import DatabaseError, DatabaseLockedError, PathError
 
-# DuckDB spills to disk instead of exhausting memory once it reaches this limit.
 DEFAULT_MEMORY_LIMIT = "1GB"
+TARGET = "target"  # the catalog name of the attached database file
 
 
-def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open ``path``; a file held by another process raises DatabaseLockedError (exit 2).
+def _config(spill: str) -> dict[str, str | bool | int | float | list[str]]:
+    return {
+        "memory_limit": os.environ.get("HARNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
+        "temp_directory": os.environ.get("HARNESS_DUCKDB_TEMP_DIR", spill),
+    }
 
-    ``HARNESS_DUCKDB_MEMORY_LIMIT`` (default 1GB) and ``HARNESS_DUCKDB_TEMP_DIR`` (default
-    ``<db>.tmp``) configure spilling.
-    """
-    if not read_only and not path.parent.is_dir():
+
+def _translate(exc: duckdb.Error, path: Path) -> Exception:
+    if isinstance(exc, duckdb.IOException) and "lock" in str(exc).lower():
+        return DatabaseLockedError(
+            f"database {path} is in use by another process",
+            hint="wait for the other run to finish, or pass --db with another path",
+        )
+    return DatabaseError(
+        f"cannot open database {path}: {exc}",
+        hint="is it a DuckDB file written by a compatible duckdb version?",
+    )
+
+
+def _parent(path: Path) -> None:
+    if not path.parent.is_dir():
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise PathError(f"cannot create {path.parent}: {exc.strerror}") from exc
-    config: dict[str, str | bool | int | float | list[str]] = {
-        "memory_limit": os.environ.get("HARNESS_DUCKDB_MEMORY_LIMIT", DEFAULT_MEMORY_LIMIT),
-        "temp_directory": os.environ.get("HARNESS_DUCKDB_TEMP_DIR", f"{path}.tmp"),
-    }
+
+
+def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+    """Open the database file itself (db commands, cursor reads)."""
+    if not read_only:
+        _parent(path)
     try:
-        return duckdb.connect(str(path), read_only=read_only, config=config)
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseLockedError(
-                f"database {path} is in use by another process",
-                hint="wait for the other run to finish, or pass --db with another path",
-            ) from exc
-        raise DatabaseError(f"cannot open database {path}: {exc}") from exc
+        return duckdb.connect(str(path), read_only=read_only, config=_config(f"{path}.tmp"))
     except duckdb.Error as exc:
-        raise DatabaseError(
-            f"cannot open database {path}: {exc}",
-            hint="is it a DuckDB file written by a compatible duckdb version?",
-        ) from exc
+        raise _translate(exc, path) from exc
+
+
+def workspace() -> duckdb.DuckDBPyConnection:
+    """An in-memory connection for everything that happens before the file is touched."""
+    spill = os.path.join(tempfile.gettempdir(), "harness-spill")
+    return duckdb.connect(":memory:", config=_config(spill))
+
+
+def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    """Attach the database file to a workspace and make it the default catalog."""
+    _parent(path)
+    try:
+        con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET}")
+        con.execute(f"USE {TARGET}")
+    except duckdb.Error as exc:
+        raise _translate(exc, path) from exc
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")

@@ -59,7 +59,8 @@ def available(directory: Path | None = None) -> list[Migration]:
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:
     rows = con.execute(
-        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
+        "SELECT table_name FROM information_schema.tables "
+        "WHERE table_catalog = current_database() AND table_schema = 'main'"
     ).fetchall()
     return {r[0] for r in rows}
 

@@ -22,6 +22,27 @@ def content_hash(value: Any) -> str:
     return hashlib.sha256(canonical_json(value).encode()).hexdigest()[:32]
 
 
+def encode_key_part(value: Any) -> str:
+    """One dedupe-key part, unambiguous and simple enough to compute in SQL too (fastpath.py):
+    null ``~``, booleans ``t``/``f``, integers in decimal, text as ``<utf-8 bytes>:<text>``."""
+    if value is None:
+        return "~"
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, list | tuple):
+        value = ",".join(value)
+    text = str(value)
+    return f"{len(text.encode())}:{text}"
+
+
+def dedupe_key(endpoint: str, parts: list[Any]) -> str:
+    """sha256 of endpoint and key parts (null encoded explicitly), as 32 hex digits."""
+    text = "|".join([endpoint, *(encode_key_part(p) for p in parts)])
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 @dataclass(frozen=True)
 class Request:
     """request.json: the request the scheduler made for the first page of a chain."""
@@ -129,4 +150,6 @@ class Event:
         rank: Rank,
         location: Location,
     ) -> Event:
-        return cls(endpoint, key, values, rank, location, content_hash([endpoint, key]))
+        # Key parts in insertion order: window_start, window_end, group_by, dimensions (usage,
+        # costs), or id[, project_id] (lists). fastpath.py builds the same text in SQL.
+        return cls(endpoint, key, values, rank, location, dedupe_key(endpoint, list(key.values())))

@@ -61,6 +61,8 @@ class Prepared:
 
     runs: list[ScenarioRun]
     deduped: dict[str, Deduped]
+    stats: dict[str, report.EndpointStats]
+    cost_estimate: float
     checksum_files: int = 0
     allowed: list[integrity.Allowed] = field(default_factory=list)
     silenced: list[dict[str, Any]] = field(default_factory=list)  # issues the allow-list covers
@@ -138,7 +140,10 @@ def analyse(loaded: Loaded, allow_list: Path | None = None) -> Prepared:
             )
             events += normalize_page(ctx, page.body)
             unknown |= schema.unknown_fields(scenario.endpoint, page)
-        runs.append(ScenarioRun(scenario, pages, chain, events, unknown))
+        buckets = (
+            sum(len(p.body.get("data") or []) for p in pages) if scenario.endpoint.bucketed else 0
+        )
+        runs.append(ScenarioRun(scenario, len(pages), buckets, len(events), chain, unknown, events))
     if chain_problems:
         raise PageChainError.of(
             chain_problems,
@@ -152,7 +157,17 @@ def analyse(loaded: Loaded, allow_list: Path | None = None) -> Prepared:
         by_endpoint[run.scenario.endpoint.name] += run.events
     deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
     allowed = integrity.load_allow_list(allow_list) if allow_list else []
-    return Prepared(runs, deduped, 0, allowed)
+    stats = {
+        name: report.stats_from_events(
+            REGISTRY[name], [r for r in runs if r.scenario.endpoint.name == name], result
+        )
+        for name, result in deduped.items()
+    }
+    empty = Deduped([], 0, [])
+    cost = report.cost_estimate(
+        deduped.get("usage_completions", empty).unique, deduped.get("costs", empty).unique
+    )
+    return Prepared(runs, deduped, stats, cost, 0, allowed)
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
@@ -194,8 +209,9 @@ def _relationship_error(
     )
     error.report = report.build(
         prepared.runs,
-        prepared.deduped,
+        prepared.stats,
         now=now,
+        cost_estimate=prepared.cost_estimate,
         relationship_issues=issues,
         unverifiable=unverifiable,
         allowed=prepared.silenced,
@@ -306,8 +322,9 @@ def ingest(
             _remove_new_database(db)
     built = report.build(
         prepared.runs,
-        prepared.deduped,
+        prepared.stats,
         now=now,
+        cost_estimate=prepared.cost_estimate,
         writes=writes,
         relationship_issues=warnings,
         unverifiable=unverifiable,

@@ -20,7 +20,7 @@ from .chains import ChainResult
 from .dedupe import Deduped, dedupe
 from .endpoints import REGISTRY, Endpoint
 from .errors import PathError
-from .models import Event, Page, Scenario
+from .models import Event, Scenario
 from .store.ingest import WriteCounts
 
 REPORT_VERSION = 1
@@ -34,16 +34,33 @@ class ScenarioRun:
     """What the pipeline learned about one scenario before ingest."""
 
     scenario: Scenario
-    pages: list[Page]
+    page_count: int
+    buckets: int
+    raw_events: int
     chain: ChainResult
-    events: list[Event]
     unknown_fields: set[str] = field(default_factory=set)
+    events: list[Event] = field(default_factory=list)  # the Python path's events, if it ran
 
-    @property
-    def buckets(self) -> int:
-        if not self.scenario.endpoint.bucketed:
-            return 0
-        return sum(len(p.body.get("data") or []) for p in self.pages)
+
+@dataclass
+class ScenarioStats:
+    """Counts within one scenario (deduped within it alone)."""
+
+    deduped: int
+    duplicates: int
+    counters: dict[str, float | int]
+
+
+@dataclass
+class EndpointStats:
+    """Deduped counts of one endpoint over the whole run, from either path (Python or SQL)."""
+
+    deduped: int
+    duplicates: int
+    counters: dict[str, float | int]
+    conflicts: list[dict[str, Any]]  # report entries, sorted by dedupe key
+    scenarios: dict[str, ScenarioStats]
+    sample: list[dict[str, Any]]  # dedupedUsage entries, sorted by dedupe key, capped
 
 
 def iso(moment: datetime) -> str:
@@ -91,14 +108,14 @@ def _cursor(endpoint: Endpoint, runs: list[ScenarioRun], now: datetime) -> dict[
     }
 
 
-def _scenario_entry(run: ScenarioRun, deduped: Deduped) -> dict[str, Any]:
+def _scenario_entry(run: ScenarioRun, stats: ScenarioStats) -> dict[str, Any]:
     return {
-        "totalPages": len(run.pages),
+        "totalPages": run.page_count,
         "totalBuckets": run.buckets,
-        "totalRawEvents": len(run.events),
-        "totalDedupedEvents": len(deduped.unique),
-        "exactDuplicates": deduped.duplicates,
-        "counters": counters(run.scenario.endpoint, deduped.unique),
+        "totalRawEvents": run.raw_events,
+        "totalDedupedEvents": stats.deduped,
+        "exactDuplicates": stats.duplicates,
+        "counters": stats.counters,
         "chain": {"pages": run.chain.pages, "endedBecause": run.chain.ended_because},
         "recordedAt": run.scenario.request.recorded_at,
         "source": run.scenario.request.source,
@@ -163,11 +180,34 @@ def cost_estimate(usage: list[Event], costs: list[Event]) -> float:
     return float(total)
 
 
+def stats_from_events(
+    endpoint: Endpoint, runs: list[ScenarioRun], deduped: Deduped
+) -> EndpointStats:
+    """The Python reference path's statistics."""
+    scenarios = {}
+    for run in runs:
+        within = dedupe(run.events)
+        scenarios[run.scenario.name] = ScenarioStats(
+            len(within.unique), within.duplicates, counters(endpoint, within.unique)
+        )
+    return EndpointStats(
+        deduped=len(deduped.unique),
+        duplicates=deduped.duplicates,
+        counters=counters(endpoint, deduped.unique),
+        conflicts=[_conflict_entry(c.winner, c.loser) for c in deduped.conflicts],
+        scenarios=scenarios,
+        sample=[_event_entry(e) for e in deduped.unique[:DEDUPED_USAGE_CAP]]
+        if endpoint.bucketed
+        else [],
+    )
+
+
 def build(
     runs: list[ScenarioRun],
-    deduped: dict[str, Deduped],
+    stats: dict[str, EndpointStats],
     *,
     now: datetime,
+    cost_estimate: float,
     writes: dict[str, WriteCounts] | None = None,
     relationship_issues: list[dict[str, Any]] | None = None,
     unverifiable: list[dict[str, Any]] | None = None,
@@ -181,19 +221,21 @@ def build(
     for name in sorted(by_endpoint):
         endpoint = REGISTRY[name]
         ep_runs = by_endpoint[name]
-        result = deduped[name]
+        st = stats[name]
         entry: dict[str, Any] = {
             "path": endpoint.path,
-            "totalPages": sum(len(r.pages) for r in ep_runs),
+            "totalPages": sum(r.page_count for r in ep_runs),
             "totalBuckets": sum(r.buckets for r in ep_runs),
-            "totalRawEvents": sum(len(r.events) for r in ep_runs),
-            "totalDedupedEvents": len(result.unique),
-            "exactDuplicates": result.duplicates,
-            "conflicts": len(result.conflicts),
-            "counters": counters(endpoint, result.unique),
+            "totalRawEvents": sum(r.raw_events for r in ep_runs),
+            "totalDedupedEvents": st.deduped,
+            "exactDuplicates": st.duplicates,
+            "conflicts": len(st.conflicts),
+            "counters": st.counters,
             "cursor": _cursor(endpoint, ep_runs, now),
             "unknownFields": sorted(set().union(*(r.unknown_fields for r in ep_runs))),
-            "scenarios": {r.scenario.name: _scenario_entry(r, dedupe(r.events)) for r in ep_runs},
+            "scenarios": {
+                r.scenario.name: _scenario_entry(r, st.scenarios[r.scenario.name]) for r in ep_runs
+            },
         }
         if writes is not None and name in writes:
             w = writes[name]
@@ -205,26 +247,18 @@ def build(
         endpoints_out[name] = entry
 
     completions = endpoints_out.get("usage_completions")
-    usage_events = deduped["usage_completions"].unique if "usage_completions" in deduped else []
-    cost_events = deduped["costs"].unique if "costs" in deduped else []
     summary = {
         "totalBuckets": completions["totalBuckets"] if completions else 0,
         "totalRawEvents": completions["totalRawEvents"] if completions else 0,
         "totalDedupedEvents": completions["totalDedupedEvents"] if completions else 0,
         "tokensIn": completions["counters"]["input_tokens"] if completions else 0,
         "tokensOut": completions["counters"]["output_tokens"] if completions else 0,
-        "costEstimate": cost_estimate(usage_events, cost_events),
+        "costEstimate": cost_estimate,
         "cursor": completions["cursor"] if completions else None,
         "relationshipIssues": issues,
     }
-    usage_unique = [
-        e for name in sorted(deduped) if REGISTRY[name].bucketed for e in deduped[name].unique
-    ]
-    conflicts = [
-        _conflict_entry(c.winner, c.loser)
-        for name in sorted(deduped)
-        for c in deduped[name].conflicts
-    ]
+    bucketed = [name for name in sorted(stats) if REGISTRY[name].bucketed]
+    sample = [e for name in bucketed for e in stats[name].sample][:DEDUPED_USAGE_CAP]
     return {
         "reportVersion": REPORT_VERSION,
         "generatedAt": iso(now),
@@ -233,9 +267,9 @@ def build(
         "relationshipIssues": issues,
         "unverifiableReferences": unverifiable or [],
         "allowedReferences": allowed or [],
-        "conflicts": conflicts,
-        "dedupedUsage": [_event_entry(e) for e in usage_unique[:DEDUPED_USAGE_CAP]],
-        "dedupedUsageTotal": len(usage_unique),
+        "conflicts": [c for name in sorted(stats) for c in stats[name].conflicts],
+        "dedupedUsage": sample,
+        "dedupedUsageTotal": sum(stats[name].deduped for name in bucketed),
     }
 
 

@@ -18,7 +18,7 @@ import duckdb
 
 from .endpoints import REGISTRY, Endpoint, Reference
 from .errors import ArgumentError, DatabaseError, PathError
-from .models import Event
+from .store.connection import one
 from .store.ingest import staged_table
 
 ALWAYS_REQUIRED = {"projects"}
@@ -90,25 +90,33 @@ def _issue(
     }
 
 
-def unknown_projects(events: Iterable[Event], project_ids: set[str]) -> list[dict[str, Any]]:
-    """Fail-fast, before ingest: usage/cost rows naming a project missing from the fixtures."""
+def unknown_projects(
+    con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]
+) -> list[dict[str, Any]]:
+    """Fail-fast, before the database is attached: usage/cost rows naming a project missing
+    from the projects fixtures (staged_projects in the workspace)."""
     issues = []
-    for e in events:
-        value = e.key.get("project_id")
-        if value is not None and value not in project_ids and REGISTRY[e.endpoint].bucketed:
-            loc = e.location
-            issues.append(
-                _issue(
-                    "unknown_project",
-                    value,
-                    loc.endpoint,
-                    loc.scenario,
-                    loc.page,
-                    loc.bucket_index,
-                    loc.result_index,
-                    "project_id",
-                )
+    for endpoint in staged:
+        if not endpoint.bucketed or "project_id" not in endpoint.dimension_names:
+            continue
+        rows = con.execute(
+            f"SELECT project_id, source_scenario, source_page, bucket_index, result_index "
+            f"FROM {staged_table(endpoint)} WHERE project_id IS NOT NULL AND project_id NOT IN "
+            "(SELECT id FROM staged_projects) ORDER BY ALL"
+        ).fetchall()
+        issues += [
+            _issue(
+                "unknown_project",
+                ident,
+                endpoint.name,
+                scenario,
+                page,
+                bucket,
+                result,
+                "project_id",
             )
+            for ident, scenario, page, bucket, result in rows
+        ]
     return sort_issues(issues)
 
 
@@ -127,7 +135,7 @@ def sort_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = con.execute(f"SELECT count(*) FROM {table}").fetchone()
+    row = one(con.execute(f"SELECT count(*) FROM {table}"))
     return int(row[0]) if row else 0
 
 
@@ -164,9 +172,10 @@ def relationship_issues(
         for ref in endpoint.references:
             target = REGISTRY[ref.target]
             if target.name not in ALWAYS_REQUIRED and _row_count(con, target.table) == 0:
-                count_row = con.execute(
-                    f"SELECT count(*) FROM {staged_table(endpoint)} WHERE {ref.field} IS NOT NULL"
-                ).fetchone()
+                staged_rows = staged_table(endpoint)
+                count_row = one(
+                    con.execute(f"SELECT count(*) FROM {staged_rows} WHERE {ref.field} IS NOT NULL")
+                )
                 count = int(count_row[0]) if count_row else 0
                 if count:
                     unverifiable.append(
@@ -210,10 +219,12 @@ def relationship_issues(
 def duplicate_keys(con: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpoint]) -> None:
     """No index enforces key uniqueness, so prove it: any duplicate is a database defect."""
     for endpoint in endpoints:
-        row = con.execute(
-            f"SELECT count(*) FROM (SELECT dedupe_key FROM {endpoint.table} "
-            "GROUP BY dedupe_key HAVING count(*) > 1)"
-        ).fetchone()
+        row = one(
+            con.execute(
+                f"SELECT count(*) FROM (SELECT dedupe_key FROM {endpoint.table} "
+                "GROUP BY dedupe_key HAVING count(*) > 1)"
+            )
+        )
         if row and row[0]:
             raise DatabaseError(
                 f"table {endpoint.table} holds {row[0]} duplicated dedupe keys",

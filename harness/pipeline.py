@@ -8,6 +8,7 @@ check never touches it; any failure inside the transaction rolls it back.
 
 from __future__ import annotations
 
+import os
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,9 @@ from typing import Any
 
 import duckdb
 
-from . import chains, checksums, faults, fixtures, integrity, report, schema
+from . import chains, checksums, fastpath, faults, fixtures, integrity, report, schema
 from .dedupe import Deduped, dedupe
-from .endpoints import REGISTRY
+from .endpoints import ENDPOINTS, REGISTRY
 from .errors import (
     DatabaseError,
     MalformedJSONError,
@@ -32,9 +33,13 @@ from .normalize import PageContext, normalize_page
 from .report import ScenarioRun
 from .store import attach, cursors, migrate, workspace
 from .store import ingest as store_ingest
+from .store.connection import one
 from .store.ingest import UpsertMode, WriteCounts
 
 DEFAULT_FIXTURES = Path("fixtures")
+# Set to 1 to run every endpoint through the pure Python reference stages (slower; for
+# debugging and the differential test).
+REFERENCE_ENV = "HARNESS_REFERENCE_PATH"
 DEFAULT_DB = Path("reports/harness.duckdb")
 DEFAULT_REPORT = Path("reports/report.json")
 
@@ -59,8 +64,8 @@ class ReplayOptions:
 class Prepared:
     """Everything known before the database is opened."""
 
+    con: duckdb.DuckDBPyConnection  # the workspace: every endpoint's staged_<name> table
     runs: list[ScenarioRun]
-    deduped: dict[str, Deduped]
     stats: dict[str, report.EndpointStats]
     cost_estimate: float
     checksum_files: int = 0
@@ -91,15 +96,68 @@ Loaded = list[tuple[Scenario, list[Page]]]
 Fetch = Callable[[Scenario], list[Page]]
 
 
-def prepare(options: ReplayOptions, fetch: Fetch | None = None) -> Prepared:
-    """All checks that need no database; raises the first failing stage's CorpusError."""
+def prepare(
+    options: ReplayOptions, fetch: Fetch | None = None, now: datetime | None = None
+) -> Prepared:
+    """All checks that need no database file; raises the first failing stage's CorpusError.
+
+    Usage and costs go through the SQL fast path when pages are files; whatever it declines,
+    the lists, and fetched pages go through the Python stages, which also explain every error.
+    """
+    now = now or datetime.now(UTC)
     manifest = options.checksums or default_checksums(options.fixtures)
     verified = checksums.verify(manifest, options.fixtures)
     selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
+    con = workspace()
+    try:
+        runs: list[ScenarioRun] = []
+        stats: dict[str, report.EndpointStats] = {}
+        reference: list[Scenario] = []
+        for endpoint in ENDPOINTS:
+            scenarios = [s for s in selected if s.endpoint is endpoint]
+            if not scenarios:
+                continue
+            if fetch is None and endpoint.bucketed and not os.environ.get(REFERENCE_ENV):
+                try:
+                    fast = fastpath.run(con, endpoint, scenarios, now)
+                except fastpath.Declined:
+                    reference += scenarios
+                else:
+                    runs += fast.runs
+                    stats[endpoint.name] = fast.stats
+                continue
+            reference += scenarios
+        ref_runs, ref_stats = _reference(con, load(reference, fetch), now)
+        prepared = Prepared(
+            con, runs + ref_runs, stats | ref_stats, _cost_estimate(con), verified.files
+        )
+        if options.allow_list:
+            prepared.allowed = integrity.load_allow_list(options.allow_list)
+        return prepared
+    except BaseException:
+        con.close()
+        raise
 
+
+def prepare_loaded(loaded: Loaded, allow_list: Path | None, now: datetime) -> Prepared:
+    """Prepare pages already in memory (a live sync) through the Python stages."""
+    con = workspace()
+    try:
+        runs, stats = _reference(con, loaded, now)
+        prepared = Prepared(con, runs, stats, _cost_estimate(con))
+        if allow_list:
+            prepared.allowed = integrity.load_allow_list(allow_list)
+        return prepared
+    except BaseException:
+        con.close()
+        raise
+
+
+def load(scenarios: list[Scenario], fetch: Fetch | None = None) -> Loaded:
+    """Pages of each scenario, from its files or from ``fetch``; JSON errors all at once."""
     loaded = []
     malformed: list[Problem] = []
-    for scenario in selected:
+    for scenario in scenarios:
         try:
             loaded.append((scenario, (fetch or fixtures.load_pages)(scenario)))
         except MalformedJSONError as exc:
@@ -110,13 +168,51 @@ def prepare(options: ReplayOptions, fetch: Fetch | None = None) -> Prepared:
             "{n} fixture files are not valid JSON",
             hint="restore the verbatim API response body, then run `harness checksums --write`",
         )
-    prepared = analyse(loaded, options.allow_list)
-    prepared.checksum_files = verified.files
-    return prepared
+    return loaded
 
 
-def analyse(loaded: Loaded, allow_list: Path | None = None) -> Prepared:
-    """Schema, page chains, normalize and dedupe of pages already in memory."""
+def _reference(
+    con: duckdb.DuckDBPyConnection, loaded: Loaded, now: datetime
+) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
+    """The Python stages for ``loaded``, staged into the workspace like the fast path's."""
+    runs, deduped = analyse(loaded)
+    stats = {}
+    for name, result in deduped.items():
+        endpoint = REGISTRY[name]
+        store_ingest.stage(con, endpoint, result.unique, now)
+        stats[name] = report.stats_from_events(
+            endpoint, [r for r in runs if r.scenario.endpoint is endpoint], result
+        )
+    if "projects" not in deduped:  # the fail-fast check compares against this table
+        store_ingest.stage(con, REGISTRY["projects"], [], now)
+    return runs, stats
+
+
+def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
+    """report.cost_estimate in SQL, over the staged completions and costs (either path)."""
+    staged = {
+        r[0]
+        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    }
+    if not {"staged_usage_completions", "staged_costs"} <= staged:
+        return 0.0
+    row = one(
+        con.execute(
+            "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
+            "FROM staged_usage_completions), matched AS ("
+            "SELECT c.dedupe_key FROM staged_costs c JOIN u ON u.p = c.project_id "
+            "AND c.window_start < u.we AND u.ws < c.window_end UNION "
+            "SELECT c.dedupe_key FROM staged_costs c JOIN u ON u.p IS NULL "
+            "AND c.window_start < u.we AND u.ws < c.window_end) "
+            "SELECT sum(amount_value) FROM staged_costs WHERE (amount_currency IS NULL "
+            "OR amount_currency = 'usd') AND dedupe_key IN (SELECT dedupe_key FROM matched)"
+        )
+    )
+    return float(row[0]) if row and row[0] is not None else 0.0
+
+
+def analyse(loaded: Loaded) -> tuple[list[ScenarioRun], dict[str, Deduped]]:
+    """The reference stages on pages in memory: schema, page chains, normalize, dedupe."""
     schema.validate_pages(
         [(s.endpoint, p, _label(s.id, p.name)) for s, pages in loaded for p in pages]
     )
@@ -156,24 +252,12 @@ def analyse(loaded: Loaded, allow_list: Path | None = None) -> Prepared:
     for run in runs:
         by_endpoint[run.scenario.endpoint.name] += run.events
     deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
-    allowed = integrity.load_allow_list(allow_list) if allow_list else []
-    stats = {
-        name: report.stats_from_events(
-            REGISTRY[name], [r for r in runs if r.scenario.endpoint.name == name], result
-        )
-        for name, result in deduped.items()
-    }
-    empty = Deduped([], 0, [])
-    cost = report.cost_estimate(
-        deduped.get("usage_completions", empty).unique, deduped.get("costs", empty).unique
-    )
-    return Prepared(runs, deduped, stats, cost, 0, allowed)
+    return runs, deduped
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
-    known = {e.key["id"] for e in prepared.deduped.get("projects", Deduped([], 0, [])).unique}
     issues = prepared.triage(
-        integrity.unknown_projects((e for d in prepared.deduped.values() for e in d.unique), known)
+        integrity.unknown_projects(prepared.con, [REGISTRY[name] for name in prepared.stats])
     )
     if issues:
         raise _relationship_error(prepared, issues, [], now, before_ingest=True)
@@ -231,9 +315,8 @@ def _ingest(
     faults.checkpoint("after-migrate")
     writes: dict[str, WriteCounts] = {}
     staged = []
-    for name, result in prepared.deduped.items():
+    for name in sorted(prepared.stats):
         endpoint = REGISTRY[name]
-        store_ingest.stage(con, endpoint, result.unique, now)
         writes[name] = store_ingest.upsert(con, endpoint, upsert_mode)
         staged.append(endpoint)
         faults.checkpoint(f"after-upsert:{name}")
@@ -281,8 +364,12 @@ def replay(options: ReplayOptions, fetch: Fetch | None = None) -> ReplayResult:
     ``fetch`` replaces reading page files, e.g. with the live client (``replay --served``).
     """
     now = options.now or datetime.now(UTC)
-    prepared = prepare(options, fetch)
-    _fail_fast_projects(prepared, now)
+    prepared = prepare(options, fetch, now)
+    try:
+        _fail_fast_projects(prepared, now)
+    except BaseException:
+        prepared.con.close()
+        raise
     return ingest(prepared, options.db, now, options.upsert_mode)
 
 
@@ -300,7 +387,7 @@ def ingest(
     of failing the run: history can legitimately name deleted keys or users.
     """
     existed = db.exists()
-    con = workspace()
+    con = prepared.con
     committed = False
     try:
         attach(con, db)

@@ -23,6 +23,7 @@ from .models import Page
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:harness:schema:{name}"
+BUCKET_KEYS = frozenset({"object", "start_time", "end_time", "results"})
 
 
 def schema_dir() -> Path:
@@ -185,19 +186,25 @@ def validate_pages(checked: list[tuple[Endpoint, Page, str]]) -> None:
 
 
 @cache
-def _known_keys(endpoint: Endpoint) -> frozenset[str]:
+def known_keys(endpoint: Endpoint) -> frozenset[str]:
     return frozenset(_item_schema(endpoint)["properties"])
 
 
 def unknown_fields(endpoint: Endpoint, page: Page) -> set[str]:
     """Keys the schema does not describe, as `results[].name` / `data[].name` paths."""
-    known = _known_keys(endpoint)
+    known = known_keys(endpoint)
     found: set[str] = set()
     data = page.body.get("data") or []
+    # Only keys that carry a value count: the SQL path cannot tell a null key from a missing one.
     for item in data:
         if endpoint.bucketed:
+            found |= {
+                f"data[].{k}" for k, v in item.items() if k not in BUCKET_KEYS and v is not None
+            }
             for result in item.get("results") or []:
-                found |= {f"results[].{k}" for k in result if k not in known}
+                found |= {
+                    f"results[].{k}" for k, v in result.items() if k not in known and v is not None
+                }
         elif isinstance(item, dict):
-            found |= {f"data[].{k}" for k in item if k not in known}
+            found |= {f"data[].{k}" for k, v in item.items() if k not in known and v is not None}
     return found

@@ -203,7 +203,7 @@ def sync(
     loaded = fetch_all(client, options, now, on_page)
     if options.capture is not None:
         capture(loaded, options.capture)
-    prepared = pipeline.analyse(loaded, options.allow_list)
+    prepared = pipeline.prepare_loaded(loaded, options.allow_list, now)
     result = pipeline.ingest(prepared, options.db, now, options.upsert_mode, strict=options.strict)
     result.report["sync"] = {
         "since": iso(options.since),

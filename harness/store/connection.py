@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -71,6 +72,13 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         con.execute(f"USE {TARGET}")
     except duckdb.Error as exc:
         raise _translate(exc, path) from exc
+
+
+def one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
+    """The single row of a result, drained: DuckDB 2 refuses new work on a connection whose
+    last result was not read to the end (``fetchone`` leaves it open)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
 
 
 def _quoted(path: Path) -> str:

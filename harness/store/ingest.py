@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from ..endpoints import Endpoint
 from ..models import Event
+from .connection import one
 from .tables import METADATA, columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
@@ -98,12 +99,14 @@ def _differs(endpoint: Endpoint) -> str:
 def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCounts:
     staged = staged_table(endpoint)
     differs = _differs(endpoint)
-    row = con.execute(
-        f"SELECT count(*) FILTER (WHERE t.dedupe_key IS NULL), "
-        f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND {differs}), "
-        f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND NOT {differs}) "
-        f"FROM {staged} s LEFT JOIN {endpoint.table} t ON t.dedupe_key = s.dedupe_key"
-    ).fetchone()
+    row = one(
+        con.execute(
+            f"SELECT count(*) FILTER (WHERE t.dedupe_key IS NULL), "
+            f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND {differs}), "
+            f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND NOT {differs}) "
+            f"FROM {staged} s LEFT JOIN {endpoint.table} t ON t.dedupe_key = s.dedupe_key"
+        )
+    )
     assert row is not None
     return WriteCounts(int(row[0]), int(row[1]), int(row[2]))
 

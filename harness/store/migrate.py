@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 
 from ..errors import MigrationError
+from .connection import one
 
 BOOTSTRAP = """
 CREATE TABLE IF NOT EXISTS harness_migrations (
@@ -71,7 +72,7 @@ def status(con: duckdb.DuckDBPyConnection, directory: Path | None = None) -> Sta
     version = None
     if "harness_migrations" in _tables(con):
         applied = dict(con.execute("SELECT name, checksum FROM harness_migrations").fetchall())
-        row = con.execute("SELECT value FROM harness_meta WHERE key = 'duckdb_version'").fetchone()
+        row = one(con.execute("SELECT value FROM harness_meta WHERE key = 'duckdb_version'"))
         version = row[0] if row else None
     return Status(
         applied=sorted(applied),

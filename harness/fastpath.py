@@ -17,6 +17,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import duckdb
@@ -24,7 +25,7 @@ import pyarrow as pa
 
 from . import chains
 from .endpoints import SQL_TYPES, Endpoint, Field
-from .models import Page, Scenario
+from .models import BUCKET_SECONDS, Page, Scenario
 from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioRun, ScenarioStats
 from .schema import known_keys
 from .store.connection import one
@@ -150,36 +151,76 @@ def _encode(column: str, sql_type: str) -> str:
 
 
 def _meta_table(con: duckdb.DuckDBPyConnection, scenarios: list[Scenario]) -> list[str]:
-    rows: dict[str, list[Any]] = {
-        k: [] for k in ("filename", "scenario", "page_no", "page_name", "recorded_at", "group_by")
-    }
-    for s in scenarios:
-        for n, path in enumerate(s.page_files, start=1):
-            rows["filename"].append(str(path))
-            rows["scenario"].append(s.name)
-            rows["page_no"].append(n)
-            rows["page_name"].append(path.name)
-            rows["recorded_at"].append(s.request.recorded_at)
-            rows["group_by"].append(",".join(s.request.group_by))
-    con.register("fp_meta_arrow", pa.table(rows))
+    """One row per page file: its scenario, capture rank and the request's window."""
+    names = (
+        "filename",
+        "scenario",
+        "page_no",
+        "page_name",
+        "recorded_at",
+        "group_by",
+        "file_rank",
+        "req_start",
+        "req_end",
+        "width",
+    )
+    rows: dict[str, list[Any]] = {k: [] for k in names}
+    # A page's capture rank: recorded_at, scenario, page number (dedupe.py's order).
+    ordered = sorted(
+        (
+            (s.request.recorded_at, s.name, n, s, path)
+            for s in scenarios
+            for n, path in enumerate(s.page_files, start=1)
+        ),
+        key=lambda t: t[:3],
+    )
+    for file_rank, (_, _, n, s, path) in enumerate(ordered):
+        width = BUCKET_SECONDS.get(s.request.bucket_width)
+        if width is None:
+            raise Declined(f"{s.id}: bucket_width {s.request.bucket_width!r}")
+        for name, value in zip(
+            names,
+            (
+                str(path),
+                s.name,
+                n,
+                path.name,
+                s.request.recorded_at,
+                ",".join(s.request.group_by),
+                file_rank,
+                s.request.start_time,
+                s.request.end_time,
+                width,
+            ),
+            strict=True,
+        ):
+            rows[name].append(value)
+    schema = pa.schema(
+        [
+            ("filename", pa.string()),
+            ("scenario", pa.string()),
+            ("page_no", pa.int64()),
+            ("page_name", pa.string()),
+            ("recorded_at", pa.string()),
+            ("group_by", pa.string()),
+            ("file_rank", pa.int64()),
+            ("req_start", pa.int64()),
+            ("req_end", pa.int64()),
+            ("width", pa.int64()),
+        ]
+    )
+    con.register("fp_meta_arrow", pa.table(rows, schema=schema))
     con.execute("CREATE OR REPLACE TEMP TABLE fp_meta AS SELECT * FROM fp_meta_arrow")
     con.unregister("fp_meta_arrow")
-    return rows["filename"]
+    return [str(path) for s in scenarios for path in s.page_files]
 
 
 def _chains(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenarios: list[Scenario], has_buckets: bool
+    con: duckdb.DuckDBPyConnection, scenarios: list[Scenario], has_buckets: bool
 ) -> dict[str, tuple[chains.ChainResult, int]]:
-    """Envelopes and bucket windows (no results) through the reference chain check."""
-    buckets = (
-        "list_transform(p.data, lambda b: {'object': b.object, 'start_time': b.start_time, "
-        "'end_time': b.end_time, 'missing': b.results IS NULL})"
-        if has_buckets
-        else "[]"
-    )
-    rows = con.execute(
-        f"SELECT p.filename, p.object, p.has_more, p.next_page, p.data IS NULL, {buckets} "
-        "FROM fp_pages p"
+    """Envelopes through the reference chain check; bucket windows checked in SQL alike."""
+    rows = one_per_file = con.execute(
+        "SELECT filename, object, has_more, next_page, data IS NULL, len(data) FROM fp_pages"
     ).fetchall()
     by_file = {r[0]: r for r in rows}
     out: dict[str, tuple[chains.ChainResult, int]] = {}
@@ -189,29 +230,53 @@ def _chains(
             row = by_file.get(str(path))
             if row is None or row[1] != "page" or row[2] is None or row[4]:
                 raise Declined(f"{path}: not a page envelope")
-            data = row[5] or []
-            if any(
-                b["object"] != "bucket"
-                or b["start_time"] is None
-                or b["end_time"] is None
-                or b["missing"]
-                for b in data
-            ):
-                raise Declined(f"{path}: a bucket breaks the schema")
             pages.append(
                 Page(
                     n,
                     path,
-                    {"object": row[1], "has_more": row[2], "next_page": row[3], "data": data},
+                    {
+                        "object": row[1],
+                        "has_more": row[2],
+                        "next_page": row[3],
+                        "data": [None] * (row[5] or 0),
+                    },
                 )
             )
-        result = chains.check_chain(s, pages)
+        result = chains.check_chain(s, pages, windows=False)
         if result.problems:
             raise Declined(f"{s.id}: page chain problems")
         out[s.name] = (result, sum(len(p.body["data"]) for p in pages))
-    if len(rows) != sum(len(s.page_files) for s in scenarios):
+    if len(one_per_file) != sum(len(s.page_files) for s in scenarios):
         raise Declined("a page file holds more than one JSON value")
+    if has_buckets:
+        _window_checks(con)
     return out
+
+
+def _window_checks(con: duckdb.DuckDBPyConnection) -> None:
+    """chains._bucket_windows in SQL: ordered, contiguous, aligned, clipped only at the ends."""
+    row = one(
+        con.execute(
+            "WITH b AS (SELECT m.scenario, m.page_no, m.req_start, m.req_end, m.width, "
+            "generate_subscripts(p.data, 1) AS bi, unnest(p.data) AS bucket "
+            "FROM fp_pages p JOIN fp_meta m USING (filename)), "
+            "w AS (SELECT *, bucket.start_time AS s, bucket.end_time AS e, "
+            "lag(bucket.end_time) OVER (PARTITION BY scenario ORDER BY page_no, bi) AS prev_end, "
+            "row_number() OVER (PARTITION BY scenario ORDER BY page_no, bi) = 1 AS first, "
+            "row_number() OVER (PARTITION BY scenario ORDER BY page_no DESC, bi DESC) = 1 AS last "
+            "FROM b), c AS (SELECT *, first AND s = req_start AS clip_s, "
+            "last AND (req_end IS NULL OR e = req_end) AS clip_e FROM w) "
+            "SELECT count(*) FROM c WHERE bucket.object IS DISTINCT FROM 'bucket' OR s IS NULL "
+            "OR e IS NULL OR bucket.results IS NULL OR e <= s "
+            "OR (prev_end IS NOT NULL AND s <> prev_end) "
+            "OR (req_start IS NOT NULL AND s < req_start) "
+            "OR (req_end IS NOT NULL AND e > req_end) OR (s % width <> 0 AND NOT clip_s) "
+            "OR (e % width <> 0 AND NOT clip_e) OR e - s > width "
+            "OR (e - s <> width AND NOT (clip_s OR clip_e))"
+        )
+    )
+    if row and row[0]:
+        raise Declined(f"{row[0]} buckets break the window rules")
 
 
 def run(
@@ -228,68 +293,77 @@ def run(
         )
     except duckdb.Error as exc:
         raise Declined(f"DuckDB could not read the pages: {exc}") from exc
-    bucket_fields, fields = _result_struct(con)
-    _check_types(endpoint, fields)
-    chain_results = _chains(con, endpoint, scenarios, bool(bucket_fields))
-    unknown_bucket = sorted(set(bucket_fields) - {"object", "start_time", "end_time", "results"})
-    unknown = sorted(set(fields) - known_keys(endpoint))
-
-    columns = [
-        c
-        for f in endpoint.dimensions + endpoint.counters + endpoint.attributes
-        for c in _field_sql(f, fields)
-    ]
-    select = (
-        ", ".join(f"{expr} AS {name}" for expr, name in columns)
-        if fields
-        else ", ".join(f"{expr} AS {name}" for expr, name in columns)
-    )
-    result_object = "res.object" if "object" in fields else "NULL::VARCHAR"
-    flat_from = (
-        "WITH b AS (SELECT filename, unnest(data) AS bucket, generate_subscripts(data, 1) - 1 "
-        "AS bi FROM fp_pages), r AS (SELECT filename, bi, bucket.start_time AS ws, "
-        "bucket.end_time AS we, unnest(bucket.results) AS res, "
-        "generate_subscripts(bucket.results, 1) - 1 AS ri FROM b) "
-    )
-    if fields:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE fp_events AS {flat_from} SELECT m.scenario, m.page_no, "
-            "m.page_name, m.recorded_at, m.group_by, r.bi AS bucket_index, r.ri AS result_index, "
-            f"r.ws AS window_start, r.we AS window_end, {result_object} AS result_object, {select} "
-            "FROM r JOIN fp_meta m USING (filename)"
+    try:
+        bucket_fields, fields = _result_struct(con)
+        _check_types(endpoint, fields)
+        chain_results = _chains(con, scenarios, bool(bucket_fields))
+        unknown = sorted(set(fields) - known_keys(endpoint))
+        unknown_bucket = sorted(
+            set(bucket_fields) - {"object", "start_time", "end_time", "results"}
         )
-    else:
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE fp_events AS SELECT m.scenario, m.page_no, m.page_name, "
-            "m.recorded_at, m.group_by, 0::BIGINT AS bucket_index, 0::BIGINT AS result_index, "
-            "0::BIGINT AS window_start, 0::BIGINT AS window_end, NULL::VARCHAR AS result_object, "
-            f"{select} FROM fp_meta m WHERE FALSE"
-        )
+        found = {s.name: _unknown_in(con, s, unknown, unknown_bucket) for s in scenarios}
+        _flatten(con, endpoint, fields)
+    finally:
+        con.execute("DROP TABLE IF EXISTS fp_pages")
     _sql_checks(con, endpoint)
-    _rank(con, endpoint)
+    _group(con, endpoint)
     _stage(con, endpoint, now)
-    stats, raw = _stats(con, endpoint)
+    stats, raw = _stats(con, endpoint, [s.name for s in scenarios])
+    con.execute("DROP TABLE fp_events; DROP TABLE fp_groups; DROP TABLE IF EXISTS fp_sgroups")
     runs = []
     for s in scenarios:
         chain, buckets = chain_results[s.name]
-        found = _unknown_in(con, s, unknown, unknown_bucket)
-        runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain, found))
-    con.execute("DROP TABLE fp_pages; DROP TABLE fp_events; DROP TABLE fp_ranked")
+        runs.append(
+            ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain, found[s.name])
+        )
     return FastResult(runs, stats)
+
+
+def _flatten(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, fields: dict[str, Any]) -> None:
+    """One row per result: capture rank, window, typed fields, a hash of the values."""
+    columns = [c for f in endpoint.fields for c in _field_sql(f, fields)]
+    select = ", ".join(f"{expr} AS {name}" for expr, name in columns)
+    names = [n for n, _ in value_columns(endpoint)]
+    result_object = "res.object" if "object" in fields else "NULL::VARCHAR"
+    if fields:
+        source = (
+            "(SELECT m.*, r.* FROM (SELECT filename, bi, bucket.start_time AS ws, "
+            "bucket.end_time AS we, unnest(bucket.results) AS res, "
+            "generate_subscripts(bucket.results, 1) - 1 AS ri FROM (SELECT filename, "
+            "unnest(data) AS bucket, generate_subscripts(data, 1) - 1 AS bi FROM fp_pages)) r "
+            "JOIN fp_meta m USING (filename))"
+        )
+    else:  # every bucket is empty: an empty table of the right shape
+        select = ", ".join(
+            f"{expr.replace('res.', 'NULL AND ')} AS {name}"
+            if "res." in expr
+            else f"{expr} AS {name}"
+            for expr, name in columns
+        )
+        source = "(SELECT *, 0 AS bi, 0 AS ri, 0 AS ws, 0 AS we FROM fp_meta WHERE FALSE)"
+        result_object = "NULL::VARCHAR"
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fp_events AS SELECT *, hash({', '.join(names)}) AS vh "
+        "FROM (SELECT scenario, page_name, recorded_at, group_by, bi AS bucket_index, "
+        "ri AS result_index, "
+        # unique within the run, ordered like dedupe.py's capture rank
+        "(file_rank::BIGINT << 40) | (bi::BIGINT << 20) | ri::BIGINT AS rank, "
+        f"ws AS window_start, we AS window_end, {result_object} AS result_object, {select} "
+        f"FROM {source})"
+    )
 
 
 def _unknown_in(
     con: duckdb.DuckDBPyConnection, s: Scenario, unknown: list[str], unknown_bucket: list[str]
 ) -> set[str]:
-    # A field is attributed to the scenarios whose pages carry it with a value.
+    """Fields the schema does not describe, attributed to the scenarios that carry a value."""
     found: set[str] = set()
     for name in unknown:
         row = one(
             con.execute(
                 "SELECT count(*) FROM (SELECT unnest(b.results) AS res FROM "
                 "(SELECT unnest(data) AS b FROM fp_pages JOIN fp_meta USING (filename) "
-                "WHERE scenario = ?)) "
-                f"WHERE res.{name} IS NOT NULL",
+                f"WHERE scenario = ?)) WHERE res.{name} IS NOT NULL",
                 [s.name],
             )
         )
@@ -309,6 +383,7 @@ def _unknown_in(
 
 
 def _sql_checks(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    """What the typed read cannot see: consts, required fields, counters >= 0."""
     checks = [
         f"result_object IS DISTINCT FROM '{endpoint.object}'",
         "window_start IS NULL OR window_end IS NULL",
@@ -327,58 +402,68 @@ def _sql_checks(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
         raise Declined(f"{row[0]} results break the schema")
 
 
-def _key_sql(endpoint: Endpoint) -> str:
-    parts = ["window_start::VARCHAR", "window_end::VARCHAR", _encode("group_by", "VARCHAR")]
-    parts += [_encode(f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
+def _key_sql(endpoint: Endpoint, prefix: str = "") -> str:
+    """models.dedupe_key in SQL: endpoint|window_start|window_end|group_by|dimensions."""
+    parts = [
+        f"{prefix}window_start::VARCHAR",
+        f"{prefix}window_end::VARCHAR",
+        _encode(f"{prefix}group_by", "VARCHAR"),
+    ]
+    parts += [_encode(prefix + f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
     text = " || '|' || ".join([f"'{endpoint.name}'", *parts])
     return f"substr(sha256({text}), 1, 32)"
 
 
-RANK = "recorded_at DESC, scenario DESC, page_no DESC, bucket_index DESC, result_index DESC"
-SCENARIO_RANK = "page_no DESC, bucket_index DESC, result_index DESC"
+KEY_NAMES = ("window_start", "window_end", "group_by")
 
 
-def _values(endpoint: Endpoint) -> str:
-    names = [n for n, _ in value_columns(endpoint)]
-    return "{" + ", ".join(f"'{n}': {n}" for n in names) + "}"
+def _key_columns(endpoint: Endpoint) -> list[str]:
+    return [*KEY_NAMES, *(f.name for f in endpoint.dimensions)]
 
 
-def _rank(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
-    vals = _values(endpoint)
+def _group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    """One row per dedupe key (NULLs group together): the winning rank, and whether the
+    key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ)."""
+    keys = ", ".join(_key_columns(endpoint))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE fp_ranked AS SELECT *, "
-        f"row_number() OVER (PARTITION BY dedupe_key ORDER BY {RANK}) AS rn, "
-        f"row_number() OVER (PARTITION BY scenario, dedupe_key ORDER BY {SCENARIO_RANK}) AS srn, "
-        f"first_value(vals) OVER (PARTITION BY dedupe_key ORDER BY {RANK}) AS winner_vals, "
-        f"first_value(vals) OVER (PARTITION BY scenario, dedupe_key ORDER BY {SCENARIO_RANK}) "
-        f"AS scenario_winner_vals, "
-        f"first_value({{'scenario': scenario, 'page': page_name, 'bucketIndex': bucket_index, "
-        f"'resultIndex': result_index, 'recordedAt': recorded_at}}) "
-        f"OVER (PARTITION BY dedupe_key ORDER BY {RANK}) AS winner_at "
-        f"FROM (SELECT *, {_key_sql(endpoint)} AS dedupe_key, {vals} AS vals FROM fp_events)"
+        f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
+        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(scenario) <> max(scenario) AS spans "
+        f"FROM fp_events GROUP BY {keys}"
     )
+    spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
+    if spans and spans[0]:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT scenario, {keys}, "
+            "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
+            f"FROM fp_events GROUP BY scenario, {keys}"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, e.scenario FROM fp_groups g "
+            "JOIN fp_events e ON e.rank = g.win"
+        )
 
 
 def _stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
-    """The winners, shaped like store/ingest.stage's table."""
+    """The winners, shaped like store/ingest.stage's table, keyed like models.dedupe_key."""
     dims = ", ".join(f.name for f in endpoint.dimensions)
     values = ", ".join(n for n, _ in value_columns(endpoint))
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {staged_table(endpoint)} AS SELECT dedupe_key, "
+        f"CREATE OR REPLACE TEMP TABLE {staged_table(endpoint)} AS SELECT "
+        f"{_key_sql(endpoint)} AS dedupe_key, "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
         "CAST(recorded_at AS TIMESTAMPTZ) AS captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
-        "bucket_index, result_index FROM fp_ranked WHERE rn = 1 ORDER BY dedupe_key",
+        "bucket_index, result_index FROM fp_events "
+        "WHERE rank IN (SELECT win FROM fp_groups)",
         [now],
     )
 
 
-def _sums(endpoint: Endpoint, where: str) -> str:
-    parts = []
-    for f in endpoint.counters:
-        if f.type == "money":
-            continue
-        parts.append(f"coalesce(sum({f.name}) FILTER (WHERE {where}), 0)::BIGINT AS {f.name}")
+def _sums(endpoint: Endpoint) -> str:
+    parts = [
+        f"coalesce(sum({f.name}), 0) AS {f.name}" for f in endpoint.counters if f.type != "money"
+    ]
     return ", ".join(parts) or "NULL AS _none"
 
 
@@ -388,84 +473,104 @@ def _counters(
     out: dict[str, float | int] = {}
     for f in endpoint.counters:
         if f.type == "money":
-            out[f.name] = 0
+            out[f.name] = 0.0
             for currency, total in money:
-                name = f.name if currency in (None, "usd") else f"{f.name}_{currency}"
-                out[name] = out.get(name, 0) + float(total)
+                name = f.name if currency == "usd" else f"{f.name}_{currency}"
+                out[name] = float(Decimal(str(out.get(name, 0.0))) + total)
         else:
             out[f.name] = int(row[f.name])
     return dict(sorted(out.items()))
 
 
 def _money(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, where: str, scenario: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    table: str,
+    where: str = "TRUE",
+    params: list[Any] | None = None,
 ) -> list[tuple[Any, ...]]:
     if not any(f.type == "money" for f in endpoint.counters):
         return []
-    filt = "" if scenario is None else " AND scenario = ?"
-    # Currencies are summed as decimals first; None and usd share the plain `amount` key.
+    # Summed as decimals; a missing currency counts as usd, like report.counters.
     return con.execute(
         "SELECT CASE WHEN amount_currency IS NULL OR amount_currency = 'usd' THEN 'usd' "
-        "ELSE amount_currency END AS cur, sum(amount_value) FROM fp_ranked "
-        f"WHERE {where} AND amount_value IS NOT NULL{filt} GROUP BY cur ORDER BY cur",
-        [scenario] if scenario else [],
+        f"ELSE amount_currency END AS cur, sum(amount_value) FROM {table} "
+        f"WHERE amount_value IS NOT NULL AND {where} GROUP BY cur ORDER BY cur",
+        params or [],
     ).fetchall()
 
 
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+
+
 def _stats(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenario_names: list[str]
 ) -> tuple[EndpointStats, dict[str, int]]:
-    same = "vals IS NOT DISTINCT FROM winner_vals"
-    cur = con.execute(
-        f"SELECT count(*) FILTER (WHERE rn = 1) AS deduped, "
-        f"count(*) FILTER (WHERE rn > 1 AND {same}) AS duplicates, "
-        f"{_sums(endpoint, 'rn = 1')} FROM fp_ranked"
-    )
-    names = [d[0] for d in cur.description]
-    total = dict(zip(names, one(cur) or (), strict=True))
-    money = _money(con, endpoint, "rn = 1")
-    scenarios: dict[str, ScenarioStats] = {}
-    raw: dict[str, int] = {}
-    s_same = "vals IS NOT DISTINCT FROM scenario_winner_vals"
-    cur = con.execute(
-        f"SELECT scenario, count(*) AS raw, count(*) FILTER (WHERE srn = 1) AS deduped, "
-        f"count(*) FILTER (WHERE srn > 1 AND {s_same}) AS duplicates, "
-        f"{_sums(endpoint, 'srn = 1')} FROM fp_ranked GROUP BY scenario ORDER BY scenario"
-    )
-    names = [d[0] for d in cur.description]
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
-        raw[row["scenario"]] = int(row["raw"])
-        scenarios[row["scenario"]] = ScenarioStats(
-            int(row["deduped"]),
-            int(row["duplicates"]),
-            _counters(endpoint, row, _money(con, endpoint, "srn = 1", row["scenario"])),
+    staged = staged_table(endpoint)
+    (total,) = _rows(con, f"SELECT count(*) AS deduped, {_sums(endpoint)} FROM {staged}")
+    conflicts, losers = _conflicts(con, endpoint, "fp_groups")
+    plain = one(con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted"))
+    duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
+
+    raw = {
+        r["scenario"]: int(r["raw"])
+        for r in _rows(con, "SELECT scenario, count(*) AS raw FROM fp_events GROUP BY scenario")
+    }
+    s_conflicts, s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)
+    s_dups = {
+        r["scenario"]: int(r["d"])
+        for r in _rows(
+            con,
+            "SELECT scenario, sum(n - 1) AS d FROM fp_sgroups WHERE NOT conflicted "
+            "GROUP BY scenario",
         )
+    }
+    for scenario, same in s_losers:
+        s_dups[scenario] = s_dups.get(scenario, 0) + (1 if same else 0)
+    s_sums = {
+        r["scenario"]: r
+        for r in _rows(
+            con,
+            f"SELECT scenario, count(*) AS deduped, {_sums(endpoint)} FROM fp_events "
+            "WHERE rank IN (SELECT win FROM fp_sgroups) GROUP BY scenario",
+        )
+    }
+    scenarios = {}
+    for name in scenario_names:
+        row = s_sums.get(name) or {"deduped": 0, **{f.name: 0 for f in endpoint.counters}}
+        money = _money(
+            con,
+            endpoint,
+            "fp_events",
+            "scenario = ? AND rank IN (SELECT win FROM fp_sgroups)",
+            [name],
+        )
+        scenarios[name] = ScenarioStats(
+            int(row["deduped"]), s_dups.get(name, 0), _counters(endpoint, row, money)
+        )
+    del s_conflicts
     stats = EndpointStats(
         deduped=int(total["deduped"]),
-        duplicates=int(total["duplicates"]),
-        counters=_counters(endpoint, total, money),
-        conflicts=_conflicts(con, endpoint),
+        duplicates=duplicates,
+        counters=_counters(endpoint, total, _money(con, endpoint, staged)),
+        conflicts=conflicts,
         scenarios=scenarios,
         sample=_sample(con, endpoint),
     )
-    for name in set(scenario_names(con)) - set(scenarios):
-        scenarios[name] = ScenarioStats(0, 0, _counters(endpoint, _zeros(endpoint), []))
     return stats, raw
 
 
-def scenario_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    return [r[0] for r in con.execute("SELECT DISTINCT scenario FROM fp_meta").fetchall()]
-
-
-def _zeros(endpoint: Endpoint) -> dict[str, int]:
-    return {f.name: 0 for f in endpoint.counters}
-
-
 def _json_value(value: Any) -> Any:
-    from decimal import Decimal
-
     return float(value) if isinstance(value, Decimal) else value
+
+
+def _sorted_values(row: dict[str, Any], names: list[str], prefix: str = "") -> dict[str, Any]:
+    return {n: _json_value(row[prefix + n]) for n in sorted(names)}
 
 
 def _key_dict(endpoint: Endpoint, row: dict[str, Any]) -> dict[str, Any]:
@@ -478,45 +583,66 @@ def _key_dict(endpoint: Endpoint, row: dict[str, Any]) -> dict[str, Any]:
     return key
 
 
-def _conflicts(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str, Any]]:
-    cur = con.execute(
-        "SELECT *, vals AS loser_vals FROM fp_ranked WHERE rn > 1 AND vals IS DISTINCT FROM "
-        "winner_vals ORDER BY dedupe_key, rn"
+def _conflicts(
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, groups: str, per_scenario: bool = False
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Rows of disagreeing keys against their winner: (conflict entries, [(scenario, same)])."""
+    keys = _key_columns(endpoint)
+    names = [n for n, _ in value_columns(endpoint)]
+    match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    if per_scenario:
+        match += " AND e.scenario = g.scenario"
+    winner_cols = ", ".join(
+        f"w.{c} AS w_{c}"
+        for c in [*names, "scenario", "page_name", "bucket_index", "result_index", "recorded_at"]
     )
-    names = [d[0] for d in cur.description]
-    out = []
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
-        loser = {
-            "scenario": row["scenario"],
-            "page": row["page_name"],
-            "bucketIndex": row["bucket_index"],
-            "resultIndex": row["result_index"],
-            "recordedAt": row["recorded_at"],
-        }
-        out.append(
+    same = " AND ".join(f"e.{n} IS NOT DISTINCT FROM w.{n}" for n in names) or "TRUE"
+    rows = _rows(
+        con,
+        f"SELECT e.*, {winner_cols}, ({same}) AS same, {_key_sql(endpoint, 'w.')} AS key_hash "
+        f"FROM {groups} g JOIN fp_events e ON {match} JOIN fp_events w ON w.rank = g.win "
+        "WHERE g.conflicted AND e.rank <> g.win ORDER BY key_hash, e.rank DESC",
+    )
+    losers = [(r["scenario"], r["same"]) for r in rows]
+    entries = []
+    for r in rows:
+        if r["same"]:
+            continue
+        entries.append(
             {
                 "endpoint": endpoint.name,
-                "key": _key_dict(endpoint, row),
-                "winner": row["winner_at"] | {"values": _sorted_values(row["winner_vals"])},
-                "loser": loser | {"values": _sorted_values(row["loser_vals"])},
+                "key": _key_dict(endpoint, r),
+                "winner": {
+                    "scenario": r["w_scenario"],
+                    "page": r["w_page_name"],
+                    "bucketIndex": r["w_bucket_index"],
+                    "resultIndex": r["w_result_index"],
+                    "recordedAt": r["w_recorded_at"],
+                    "values": _sorted_values(r, names, "w_"),
+                },
+                "loser": {
+                    "scenario": r["scenario"],
+                    "page": r["page_name"],
+                    "bucketIndex": r["bucket_index"],
+                    "resultIndex": r["result_index"],
+                    "recordedAt": r["recorded_at"],
+                    "values": _sorted_values(r, names),
+                },
             }
         )
-    return out
-
-
-def _sorted_values(vals: dict[str, Any]) -> dict[str, Any]:
-    return {k: _json_value(v) for k, v in sorted(vals.items())}
+    return entries, losers
 
 
 def _sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str, Any]]:
-    cur = con.execute(
-        f"SELECT * FROM fp_ranked WHERE rn = 1 ORDER BY dedupe_key LIMIT {DEDUPED_USAGE_CAP}"
+    names = [n for n, _ in value_columns(endpoint)]
+    rows = _rows(
+        con,
+        f"SELECT * REPLACE (epoch(window_start)::BIGINT AS window_start, "
+        f"epoch(window_end)::BIGINT AS window_end) FROM {staged_table(endpoint)} "
+        f"ORDER BY dedupe_key LIMIT {DEDUPED_USAGE_CAP}",
     )
-    names = [d[0] for d in cur.description]
     out = []
-    for values in cur.fetchall():
-        row = dict(zip(names, values, strict=True))
+    for row in rows:
         key = _key_dict(endpoint, row)
         out.append(
             {
@@ -525,9 +651,9 @@ def _sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str
                 "windowEnd": key["window_end"],
                 "groupBy": key["group_by"],
                 "dimensions": {f.name: row[f.name] for f in endpoint.dimensions},
-                "values": _sorted_values(row["vals"]),
-                "scenario": row["scenario"],
-                "page": row["page_name"],
+                "values": _sorted_values(row, names),
+                "scenario": row["source_scenario"],
+                "page": row["source_page"],
             }
         )
     return out

@@ -257,18 +257,19 @@ def _window_checks(con: duckdb.DuckDBPyConnection) -> None:
     """chains._bucket_windows in SQL: ordered, contiguous, aligned, clipped only at the ends."""
     row = one(
         con.execute(
+            # Only the window fields are unnested: copying whole buckets would copy every result.
             "WITH b AS (SELECT m.scenario, m.page_no, m.req_start, m.req_end, m.width, "
-            "generate_subscripts(p.data, 1) AS bi, unnest(p.data) AS bucket "
+            "generate_subscripts(p.data, 1) AS bi, unnest(list_transform(p.data, lambda x: "
+            "{'o': x.object, 's': x.start_time, 'e': x.end_time, 'r': x.results IS NULL})) AS w "
             "FROM fp_pages p JOIN fp_meta m USING (filename)), "
-            "w AS (SELECT *, bucket.start_time AS s, bucket.end_time AS e, "
-            "lag(bucket.end_time) OVER (PARTITION BY scenario ORDER BY page_no, bi) AS prev_end, "
-            "row_number() OVER (PARTITION BY scenario ORDER BY page_no, bi) = 1 AS first, "
-            "row_number() OVER (PARTITION BY scenario ORDER BY page_no DESC, bi DESC) = 1 AS last "
-            "FROM b), c AS (SELECT *, first AND s = req_start AS clip_s, "
-            "last AND (req_end IS NULL OR e = req_end) AS clip_e FROM w) "
-            "SELECT count(*) FROM c WHERE bucket.object IS DISTINCT FROM 'bucket' OR s IS NULL "
-            "OR e IS NULL OR bucket.results IS NULL OR e <= s "
-            "OR (prev_end IS NOT NULL AND s <> prev_end) "
+            "n AS (SELECT *, w.s AS s, w.e AS e, "
+            "lag(w.e) OVER (PARTITION BY scenario ORDER BY page_no, bi) AS prev_end, "
+            "row_number() OVER (PARTITION BY scenario ORDER BY page_no, bi) AS k, "
+            "count(*) OVER (PARTITION BY scenario) AS total FROM b), "
+            "c AS (SELECT *, k = 1 AND s = req_start AS clip_s, "
+            "k = total AND (req_end IS NULL OR e = req_end) AS clip_e FROM n) "
+            "SELECT count(*) FROM c WHERE w.o IS DISTINCT FROM 'bucket' OR s IS NULL OR e IS NULL "
+            "OR w.r OR e <= s OR (prev_end IS NOT NULL AND s <> prev_end) "
             "OR (req_start IS NOT NULL AND s < req_start) "
             "OR (req_end IS NOT NULL AND e > req_end) OR (s % width <> 0 AND NOT clip_s) "
             "OR (e % width <> 0 AND NOT clip_e) OR e - s > width "
@@ -411,7 +412,7 @@ def _key_sql(endpoint: Endpoint, prefix: str = "") -> str:
     ]
     parts += [_encode(prefix + f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
     text = " || '|' || ".join([f"'{endpoint.name}'", *parts])
-    return f"substr(sha256({text}), 1, 32)"
+    return f"md5({text})"
 
 
 KEY_NAMES = ("window_start", "window_end", "group_by")

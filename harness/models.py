@@ -38,9 +38,10 @@ def encode_key_part(value: Any) -> str:
 
 
 def dedupe_key(endpoint: str, parts: list[Any]) -> str:
-    """sha256 of endpoint and key parts (null encoded explicitly), as 32 hex digits."""
+    """md5 of endpoint and key parts (null encoded explicitly), as 32 hex digits: an identity,
+    not a secret, and DuckDB's md5() computes it fastest (fastpath.py)."""
     text = "|".join([endpoint, *(encode_key_part(p) for p in parts)])
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
+    return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -13,26 +13,17 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from . import (
-    catalog,
-    checksums,
-    console,
-    diffing,
-    pipeline,
-    report,
-    schema,
-    server,
-    sync,
-    synth,
-    verify,
-)
-from .client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, AdminClient, RateLimitLog
+from . import catalog, checksums, console, pipeline, report, schema
+from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from .errors import ArgumentError, HarnessError, PathError
 from .models import Page, Scenario
 from .store import connect, migrate
 from .store.ingest import UPSERT_MODES
-from .throttle import TokenBucket
+
+if TYPE_CHECKING:  # the live-API modules (httpx, deepdiff) load only for the commands using them
+    from .client import AdminClient
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -55,6 +46,9 @@ def _manifest(args: argparse.Namespace) -> Path:
 
 
 def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> AdminClient:
+    from .client import AdminClient, RateLimitLog
+    from .throttle import TokenBucket
+
     log = RateLimitLog(args.rate_limit_log)
     if local:
         # Loopback replay: a dummy key and a fast throttle unless the environment sets one.
@@ -66,6 +60,8 @@ def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> Adm
 
 
 def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeline.Fetch:
+    from . import server
+
     def fetch(scenario: Scenario) -> list[Page]:
         pages = []
         hint = {server.SCENARIO_HEADER: scenario.id}
@@ -90,6 +86,8 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     try:
         if args.served:
+            from . import server
+
             with server.serving(args.fixtures) as srv, _client(args, srv.url, local=True) as client:
                 with console.PageProgress() as progress:
                     result = pipeline.replay(options, _served_fetch(client, progress))
@@ -219,6 +217,8 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
+    from . import sync
+
     options = sync.SyncOptions(
         since=sync.parse_day(args.since, "--since"),
         until=sync.parse_day(args.until, "--until"),
@@ -251,6 +251,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    from . import server
+
     faults = server.Faults(
         rate_limit_every=args.rate_limit_every,
         retry_after=None if args.retry_after == "none" else args.retry_after,
@@ -269,6 +271,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_synth(args: argparse.Namespace) -> int:
+    from . import synth
+
     if args.results < 0:
         raise ArgumentError("--results must be >= 0")
     files = synth.synthesize(args.out, args.results, args.seed)
@@ -283,6 +287,8 @@ def cmd_synth(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from . import verify
+
     verdict = verify.verify(args.fixtures, args.snapshots, args.checksums)
     lines = [f"{verdict.scenarios} scenarios: checksums, schemas, page chains and foreign keys ok"]
     for scenario in verdict.missing_snapshots:
@@ -303,6 +309,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
+    from . import diffing, verify
+
     changes = verify.compare(args.old, args.new)
     if args.markdown:
         text = verify.markdown(changes)

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from .endpoints import Endpoint
+from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Endpoint
 from .errors import (
     ApiError,
     ApiStatusError,
@@ -34,8 +34,6 @@ from .errors import (
 )
 from .throttle import Clock, TokenBucket
 
-DEFAULT_BASE_URL = "https://api.openai.com"
-DEFAULT_TIMEOUT = 60.0
 ARRAY_PARAMS = (
     "group_by",
     "project_ids",

@@ -10,6 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+DEFAULT_BASE_URL = "https://api.openai.com"
+DEFAULT_TIMEOUT = 60.0  # seconds per request
+
 FieldType = Literal["string", "integer", "boolean", "timestamp", "number", "money"]
 Pagination = Literal["page", "cursor"]
 

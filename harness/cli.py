@@ -20,7 +20,7 @@ from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from .errors import ArgumentError, HarnessError, PathError
 from .models import Page, Scenario
 from .store import connect, migrate
-from .store.ingest import UPSERT_MODES
+from .store.ingest import DEFAULT_UPSERT_MODE, UPSERT_MODES
 
 if TYPE_CHECKING:  # the live-API modules (httpx, deepdiff) load only for the commands using them
     from .client import AdminClient
@@ -373,8 +373,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--upsert-mode",
         choices=UPSERT_MODES,
-        default="merge",
-        help="merge (default) or update-insert; both give identical tables",
+        default=DEFAULT_UPSERT_MODE,
+        help="update-insert (default) or merge; both give identical tables",
     )
     p.add_argument(
         "--allow-dangling",

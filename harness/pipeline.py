@@ -34,7 +34,7 @@ from .report import ScenarioRun
 from .store import attach, cursors, migrate, workspace
 from .store import ingest as store_ingest
 from .store.connection import one
-from .store.ingest import UpsertMode, WriteCounts
+from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode, WriteCounts
 
 DEFAULT_FIXTURES = Path("fixtures")
 # Set to 1 to run every endpoint through the pure Python reference stages (slower; for
@@ -56,7 +56,7 @@ class ReplayOptions:
     checksums: Path | None = None
     scenarios: tuple[str, ...] = ()
     now: datetime | None = None
-    upsert_mode: UpsertMode = "merge"
+    upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE
     allow_list: Path | None = None  # ids known to be deleted: see integrity.load_allow_list
 
 
@@ -377,7 +377,7 @@ def ingest(
     prepared: Prepared,
     db: Path,
     now: datetime,
-    upsert_mode: UpsertMode = "merge",
+    upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE,
     *,
     strict: bool = True,
 ) -> ReplayResult:

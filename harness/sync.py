@@ -25,7 +25,7 @@ from .errors import ArgumentError
 from .models import Page, Request, Scenario
 from .report import iso
 from .store import connect, cursors, migrate
-from .store.ingest import UpsertMode
+from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode
 
 DAY = 86400
 LIST_LIMIT = 100
@@ -50,7 +50,7 @@ class SyncOptions:
     lookback_days: int = 2
     strict: bool = False
     allow_list: Path | None = None
-    upsert_mode: UpsertMode = "merge"
+    upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE
     now: datetime | None = None
     capture: Path | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.utils
 import random
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pytest
 from conftest import REPO
 from harness.client import AdminClient, RateLimitLog, RetryPolicy, encode_params, retry_after
 from harness.endpoints import REGISTRY
-from harness.errors import ApiStatusError, ArgumentError, RateLimitExceeded
+from harness.errors import ApiStatusError, ArgumentError, RateLimitExceeded, TransportError
 from harness.server import AdminApiServer, Faults, serving
 from harness.throttle import FakeClock, TokenBucket
 
@@ -215,3 +216,22 @@ def test_the_key_is_never_printed(api: AdminApiServer, tmp_path: Path) -> None:
             c.get(f"/v1/organization/projects/{KEY}/users", {"limit": 1})
     log = (tmp_path / "rate_limit.log").read_text(encoding="utf-8")
     assert "retry attempt=1" in log and KEY not in log and KEY not in str(again.value)
+
+
+def test_slow_answers_and_the_client_timeout(tmp_path: Path) -> None:
+    with serving(REPO / "fixtures", faults=Faults(delay=0.3)) as api:
+        with _client(api, tmp_path) as client:
+            started = time.perf_counter()
+            client.get("/v1/organization/projects", {"limit": 1})
+            assert time.perf_counter() - started >= 0.3
+        impatient = AdminClient(
+            KEY,
+            base_url=api.url,
+            timeout=0.1,
+            throttle=TokenBucket(60000, 50),
+            retry=RetryPolicy(max_retries=1, base_delay=0.01),
+            log=RateLimitLog(tmp_path / "rate_limit.log"),
+        )
+        with impatient, pytest.raises(TransportError, match="failed after 2 attempts"):
+            impatient.get("/v1/organization/projects", {"limit": 1})
+    assert "error=ReadTimeout" in (tmp_path / "rate_limit.log").read_text()

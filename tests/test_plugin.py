@@ -107,6 +107,35 @@ def test_summary_names_a_scenario_whose_checks_fail(
     result.stdout.fnmatch_lines(["FAILED usage_images/daily: SchemaError: 1 schema errors*"])
 
 
+def test_options_and_ini_keys_point_at_another_corpus(
+    pytester: pytest.Pytester, project: Path
+) -> None:
+    corpus = project / "elsewhere"
+    shutil.copytree(
+        project / "fixtures" / "usage_moderations", corpus / "data" / "usage_moderations"
+    )
+    shutil.copytree(project / "fixtures" / "projects", corpus / "data" / "projects")
+    checksums.write(corpus / "SUMS", corpus / "data")
+    (project / "pytest.ini").write_text(
+        "[pytest]\ntestpaths = tests\naddopts = -p no:benchmark\n"
+        "harness_snapshot_dir = elsewhere/snaps\n"
+    )
+    result = pytester.runpytest(
+        "--harness-fixtures",
+        "elsewhere/data",
+        "--harness-checksums",
+        "elsewhere/SUMS",
+        "--harness-report-dir",
+        "out",
+        "--snapshot-update",
+    )
+    result.assert_outcomes(passed=2)
+    assert (project / "elsewhere" / "snaps" / "usage_moderations" / "daily.json").is_file()
+    report = json.loads((project / "out" / "usage_moderations" / "daily.json").read_text())
+    assert report["endpoints"]["usage_moderations"]["totalRawEvents"] == 1
+    assert "writes" not in report["endpoints"]["usage_moderations"]
+
+
 def test_harness_verify_passes_on_the_bundled_corpus(cli: Runner) -> None:
     result = cli(
         "verify", "--fixtures", str(REPO / "fixtures"), "--snapshots", str(REPO / "snapshots")

@@ -1,9 +1,9 @@
 """Set-based upserts into DuckDB: events move as one Arrow table per endpoint, never row by row.
 
-Main path ``merge``: ``MERGE INTO`` keyed on the non-null ``dedupe_key`` (no index: measured
-fastest, see README). Second path ``update-insert``: ``UPDATE ... FROM`` then ``INSERT ... WHERE
-NOT EXISTS``, as the original ingestion job did. Both write identical tables; rows whose values
-are unchanged are not touched, so a re-run is cheap.
+Default ``update-insert``: ``UPDATE ... FROM`` then ``INSERT ... WHERE NOT EXISTS``, as the
+original ingestion job did, keyed on the non-null ``dedupe_key`` with no index. Option
+``merge``: one ``MERGE INTO``. Both write identical tables (a test proves it); rows whose values
+are unchanged are not touched, so a re-run is cheap. See README, Storage, for the measurements.
 """
 
 from __future__ import annotations
@@ -22,6 +22,9 @@ from .tables import METADATA, columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
+# Measured on a 1M-result corpus (README, Storage): update-insert loads a new database 0.1-0.4 s
+# faster than MERGE and re-runs equally fast, so it is the default.
+DEFAULT_UPSERT_MODE: UpsertMode = "update-insert"
 
 _ARROW: dict[str, Any] = {
     "VARCHAR": pa.string(),
@@ -112,7 +115,7 @@ def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCou
 
 
 def upsert(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, mode: UpsertMode = "merge"
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, mode: UpsertMode = DEFAULT_UPSERT_MODE
 ) -> WriteCounts:
     """Write the staged rows of ``endpoint`` into its table; returns what changed."""
     counts = count_writes(con, endpoint)

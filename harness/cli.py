@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import catalog, checksums, console, pipeline, report, schema
 from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
@@ -94,22 +94,27 @@ def cmd_replay(args: argparse.Namespace) -> int:
         else:
             result = pipeline.replay(options)
     except HarnessError as exc:
-        if exc.report is not None:
-            report.write(exc.report, args.report)
-            if not args.json:
-                console.print_summary(exc.report)
+        _emit_failed(exc, args)
         raise
-    report.write(result.report, args.report)
+    footer = f"{result.checksum_files} fixture files verified; database {args.db}; "
+    return _emit(result.report, args, footer + f"report {args.report}")
+
+
+def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
+    """A run that failed with a report (relationship issues) still writes and shows it."""
+    if exc.report is not None:
+        report.write(exc.report, args.report)
+        if not args.json:
+            console.print_summary(exc.report)
+
+
+def _emit(built: dict[str, Any], args: argparse.Namespace, footer: str) -> int:
+    report.write(built, args.report)
     if args.json:
-        sys.stdout.write(report.dumps(result.report))
+        sys.stdout.write(report.dumps(built))
     else:
-        console.print_summary(result.report)
-        console.print_lines(
-            [
-                f"{result.checksum_files} fixture files verified; database {args.db}; "
-                f"report {args.report}"
-            ]
-        )
+        console.print_summary(built)
+        console.print_lines([footer])
     return 0
 
 
@@ -233,21 +238,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
         try:
             result = sync.sync(options, client, progress)
         except HarnessError as exc:
-            if exc.report is not None:
-                report.write(exc.report, args.report)
+            _emit_failed(exc, args)
             raise
-    report.write(result.report, args.report)
-    if args.json:
-        sys.stdout.write(report.dumps(result.report))
-    else:
-        console.print_summary(result.report)
-        console.print_lines(
-            [
-                f"database {args.db}; report {args.report}; "
-                f"retries and waits in {args.rate_limit_log}"
-            ]
-        )
-    return 0
+    footer = f"database {args.db}; report {args.report}; retries and waits in "
+    return _emit(result.report, args, footer + str(args.rate_limit_log))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

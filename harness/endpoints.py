@@ -139,6 +139,19 @@ def _usage(name: str, dims: tuple[str, ...], counters: tuple[Field, ...], doc: s
 
 _TS: FieldType = "timestamp"
 _PROJECT_REF = Reference("unknown_project", "project_id", "projects")
+_MEMBER_FIELDS = (
+    Field("name", "string"),
+    Field("email", "string"),
+    Field("role", "string"),
+    Field("added_at", _TS, required=True, nullable=False),
+)
+_CERTIFICATE_FIELDS = (
+    Field("name", "string"),
+    Field("active", "boolean"),
+    Field("created_at", _TS, required=True, nullable=False),
+    Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
+    Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
+)
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     _usage(
@@ -229,12 +242,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path="users",
         object="organization.user",
         pagination="cursor",
-        attributes=(
-            Field("name", "string"),
-            Field("email", "string"),
-            Field("role", "string"),
-            Field("added_at", _TS, required=True, nullable=False),
-        ),
+        attributes=_MEMBER_FIELDS,
         description="Members of the organization.",
     ),
     Endpoint(
@@ -242,12 +250,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path="projects/{project_id}/users",
         object="organization.project.user",
         pagination="cursor",
-        attributes=(
-            Field("name", "string"),
-            Field("email", "string"),
-            Field("role", "string"),
-            Field("added_at", _TS, required=True, nullable=False),
-        ),
+        attributes=_MEMBER_FIELDS,
         references=(_PROJECT_REF, Reference("unknown_user", "id", "users")),
         description="Members of one project (400 for an archived project).",
     ),
@@ -323,13 +326,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path="certificates",
         object="organization.certificate",
         pagination="cursor",
-        attributes=(
-            Field("name", "string"),
-            Field("active", "boolean"),
-            Field("created_at", _TS, required=True, nullable=False),
-            Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
-            Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
-        ),
+        attributes=_CERTIFICATE_FIELDS,
         description="Certificates uploaded to the organization.",
     ),
     Endpoint(
@@ -337,13 +334,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path="projects/{project_id}/certificates",
         object="organization.project.certificate",
         pagination="cursor",
-        attributes=(
-            Field("name", "string"),
-            Field("active", "boolean"),
-            Field("created_at", _TS, required=True, nullable=False),
-            Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
-            Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
-        ),
+        attributes=_CERTIFICATE_FIELDS,
         references=(_PROJECT_REF, Reference("unknown_certificate", "id", "certificates")),
         description="Organization certificates as seen (active or not) by one project.",
     ),

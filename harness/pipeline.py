@@ -72,6 +72,17 @@ class Prepared:
     allowed: list[integrity.Allowed] = field(default_factory=list)
     silenced: list[dict[str, Any]] = field(default_factory=list)  # issues the allow-list covers
 
+    def report(self, now: datetime, **details: Any) -> dict[str, Any]:
+        """The run's report; ``details`` are report.build's keyword arguments."""
+        return report.build(
+            self.runs,
+            self.stats,
+            now=now,
+            cost_estimate=self.cost_estimate,
+            allowed=self.silenced,
+            **details,
+        )
+
     def triage(self, issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """Issues left after the allow-list; the silenced ones are kept for the report."""
         remaining, silenced = integrity.apply_allow_list(issues, self.allowed)
@@ -291,15 +302,7 @@ def _relationship_error(
         hint="add the missing entity to the directory fixtures (projects, users, keys, ...), "
         "or fix the id in the usage fixture",
     )
-    error.report = report.build(
-        prepared.runs,
-        prepared.stats,
-        now=now,
-        cost_estimate=prepared.cost_estimate,
-        relationship_issues=issues,
-        unverifiable=unverifiable,
-        allowed=prepared.silenced,
-    )
+    error.report = prepared.report(now, relationship_issues=issues, unverifiable=unverifiable)
     return error
 
 
@@ -407,15 +410,8 @@ def ingest(
         con.close()
         if not committed and not existed:
             _remove_new_database(db)
-    built = report.build(
-        prepared.runs,
-        prepared.stats,
-        now=now,
-        cost_estimate=prepared.cost_estimate,
-        writes=writes,
-        relationship_issues=warnings,
-        unverifiable=unverifiable,
-        allowed=prepared.silenced,
+    built = prepared.report(
+        now, writes=writes, relationship_issues=warnings, unverifiable=unverifiable
     )
     return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
 

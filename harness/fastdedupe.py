@@ -1,0 +1,288 @@
+"""Dedupe in SQL for the fast path: the key, the winners, the staged table, the statistics.
+
+Works on ``fp_events`` (one row per result, with a BIGINT capture ``rank`` and a hash ``vh`` of
+its values) that fastpath.py builds. Keys group together with NULLs equal; the highest rank wins,
+as in dedupe.py; the dedupe key text is models.dedupe_key's encoding, computed in SQL.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+
+from .endpoints import SQL_TYPES, Endpoint
+from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats
+from .store.connection import one
+from .store.ingest import staged_table
+from .store.tables import value_columns
+
+
+def encode(column: str, sql_type: str) -> str:
+    """models.encode_key_part in SQL."""
+    if sql_type == "BOOLEAN":
+        return f"CASE WHEN {column} IS NULL THEN '~' WHEN {column} THEN 't' ELSE 'f' END"
+    if sql_type == "BIGINT":
+        return f"coalesce(CAST({column} AS VARCHAR), '~')"
+    return (
+        f"CASE WHEN {column} IS NULL THEN '~' ELSE strlen({column})::VARCHAR || ':' || {column} END"
+    )
+
+
+def key_sql(endpoint: Endpoint, prefix: str = "") -> str:
+    """models.dedupe_key in SQL: endpoint|window_start|window_end|group_by|dimensions."""
+    parts = [
+        f"{prefix}window_start::VARCHAR",
+        f"{prefix}window_end::VARCHAR",
+        encode(f"{prefix}group_by", "VARCHAR"),
+    ]
+    parts += [encode(prefix + f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
+    text = " || '|' || ".join([f"'{endpoint.name}'", *parts])
+    return f"md5({text})"
+
+
+KEY_NAMES = ("window_start", "window_end", "group_by")
+
+
+def key_columns(endpoint: Endpoint) -> list[str]:
+    return [*KEY_NAMES, *(f.name for f in endpoint.dimensions)]
+
+
+def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    """One row per dedupe key (NULLs group together): the winning rank, and whether the
+    key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ)."""
+    keys = ", ".join(key_columns(endpoint))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
+        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(scenario) <> max(scenario) AS spans "
+        f"FROM fp_events GROUP BY {keys}"
+    )
+    spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
+    if spans and spans[0]:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT scenario, {keys}, "
+            "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
+            f"FROM fp_events GROUP BY scenario, {keys}"
+        )
+    else:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, e.scenario FROM fp_groups g "
+            "JOIN fp_events e ON e.rank = g.win"
+        )
+
+
+def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
+    """The winners, shaped like store/ingest.stage's table, keyed like models.dedupe_key."""
+    dims = ", ".join(f.name for f in endpoint.dimensions)
+    values = ", ".join(n for n, _ in value_columns(endpoint))
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {staged_table(endpoint)} AS SELECT "
+        f"{key_sql(endpoint)} AS dedupe_key, "
+        "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
+        f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
+        "CAST(recorded_at AS TIMESTAMPTZ) AS captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
+        "bucket_index, result_index FROM fp_events "
+        "WHERE rank IN (SELECT win FROM fp_groups)",
+        [now],
+    )
+
+
+def _sums(endpoint: Endpoint) -> str:
+    parts = [
+        f"coalesce(sum({f.name}), 0) AS {f.name}" for f in endpoint.counters if f.type != "money"
+    ]
+    return ", ".join(parts) or "NULL AS _none"
+
+
+def _counters(
+    endpoint: Endpoint, row: dict[str, Any], money: list[tuple[Any, ...]]
+) -> dict[str, float | int]:
+    out: dict[str, float | int] = {}
+    for f in endpoint.counters:
+        if f.type == "money":
+            out[f.name] = 0.0
+            for currency, total in money:
+                name = f.name if currency == "usd" else f"{f.name}_{currency}"
+                out[name] = float(Decimal(str(out.get(name, 0.0))) + total)
+        else:
+            out[f.name] = int(row[f.name])
+    return dict(sorted(out.items()))
+
+
+def _money(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    table: str,
+    where: str = "TRUE",
+    params: list[Any] | None = None,
+) -> list[tuple[Any, ...]]:
+    if not any(f.type == "money" for f in endpoint.counters):
+        return []
+    # Summed as decimals; a missing currency counts as usd, like report.counters.
+    return con.execute(
+        "SELECT CASE WHEN amount_currency IS NULL OR amount_currency = 'usd' THEN 'usd' "
+        f"ELSE amount_currency END AS cur, sum(amount_value) FROM {table} "
+        f"WHERE amount_value IS NOT NULL AND {where} GROUP BY cur ORDER BY cur",
+        params or [],
+    ).fetchall()
+
+
+def _rows(
+    con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    cur = con.execute(sql, params or [])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, values, strict=True)) for values in cur.fetchall()]
+
+
+def stats(
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenario_names: list[str]
+) -> tuple[EndpointStats, dict[str, int]]:
+    staged = staged_table(endpoint)
+    (total,) = _rows(con, f"SELECT count(*) AS deduped, {_sums(endpoint)} FROM {staged}")
+    conflicts, losers = _conflicts(con, endpoint, "fp_groups")
+    plain = one(con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted"))
+    duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
+
+    raw = {
+        r["scenario"]: int(r["raw"])
+        for r in _rows(con, "SELECT scenario, count(*) AS raw FROM fp_events GROUP BY scenario")
+    }
+    s_conflicts, s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)
+    s_dups = {
+        r["scenario"]: int(r["d"])
+        for r in _rows(
+            con,
+            "SELECT scenario, sum(n - 1) AS d FROM fp_sgroups WHERE NOT conflicted "
+            "GROUP BY scenario",
+        )
+    }
+    for scenario, same in s_losers:
+        s_dups[scenario] = s_dups.get(scenario, 0) + (1 if same else 0)
+    s_sums = {
+        r["scenario"]: r
+        for r in _rows(
+            con,
+            f"SELECT scenario, count(*) AS deduped, {_sums(endpoint)} FROM fp_events "
+            "WHERE rank IN (SELECT win FROM fp_sgroups) GROUP BY scenario",
+        )
+    }
+    scenarios = {}
+    for name in scenario_names:
+        row = s_sums.get(name) or {"deduped": 0, **{f.name: 0 for f in endpoint.counters}}
+        money = _money(
+            con,
+            endpoint,
+            "fp_events",
+            "scenario = ? AND rank IN (SELECT win FROM fp_sgroups)",
+            [name],
+        )
+        scenarios[name] = ScenarioStats(
+            int(row["deduped"]), s_dups.get(name, 0), _counters(endpoint, row, money)
+        )
+    del s_conflicts
+    stats = EndpointStats(
+        deduped=int(total["deduped"]),
+        duplicates=duplicates,
+        counters=_counters(endpoint, total, _money(con, endpoint, staged)),
+        conflicts=conflicts,
+        scenarios=scenarios,
+        sample=_sample(con, endpoint),
+    )
+    return stats, raw
+
+
+def _json_value(value: Any) -> Any:
+    return float(value) if isinstance(value, Decimal) else value
+
+
+def _sorted_values(row: dict[str, Any], names: list[str], prefix: str = "") -> dict[str, Any]:
+    return {n: _json_value(row[prefix + n]) for n in sorted(names)}
+
+
+def _key_dict(endpoint: Endpoint, row: dict[str, Any]) -> dict[str, Any]:
+    key = {
+        "window_start": row["window_start"],
+        "window_end": row["window_end"],
+        "group_by": row["group_by"].split(",") if row["group_by"] else [],
+    }
+    key.update({f.name: row[f.name] for f in endpoint.dimensions})
+    return key
+
+
+def _conflicts(
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, groups: str, per_scenario: bool = False
+) -> tuple[list[dict[str, Any]], list[Any]]:
+    """Rows of disagreeing keys against their winner: (conflict entries, [(scenario, same)])."""
+    keys = key_columns(endpoint)
+    names = [n for n, _ in value_columns(endpoint)]
+    match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    if per_scenario:
+        match += " AND e.scenario = g.scenario"
+    winner_cols = ", ".join(
+        f"w.{c} AS w_{c}"
+        for c in [*names, "scenario", "page_name", "bucket_index", "result_index", "recorded_at"]
+    )
+    same = " AND ".join(f"e.{n} IS NOT DISTINCT FROM w.{n}" for n in names) or "TRUE"
+    rows = _rows(
+        con,
+        f"SELECT e.*, {winner_cols}, ({same}) AS same, {key_sql(endpoint, 'w.')} AS key_hash "
+        f"FROM {groups} g JOIN fp_events e ON {match} JOIN fp_events w ON w.rank = g.win "
+        "WHERE g.conflicted AND e.rank <> g.win ORDER BY key_hash, e.rank DESC",
+    )
+    losers = [(r["scenario"], r["same"]) for r in rows]
+    entries = []
+    for r in rows:
+        if r["same"]:
+            continue
+        entries.append(
+            {
+                "endpoint": endpoint.name,
+                "key": _key_dict(endpoint, r),
+                "winner": {
+                    "scenario": r["w_scenario"],
+                    "page": r["w_page_name"],
+                    "bucketIndex": r["w_bucket_index"],
+                    "resultIndex": r["w_result_index"],
+                    "recordedAt": r["w_recorded_at"],
+                    "values": _sorted_values(r, names, "w_"),
+                },
+                "loser": {
+                    "scenario": r["scenario"],
+                    "page": r["page_name"],
+                    "bucketIndex": r["bucket_index"],
+                    "resultIndex": r["result_index"],
+                    "recordedAt": r["recorded_at"],
+                    "values": _sorted_values(r, names),
+                },
+            }
+        )
+    return entries, losers
+
+
+def _sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str, Any]]:
+    names = [n for n, _ in value_columns(endpoint)]
+    rows = _rows(
+        con,
+        f"SELECT * REPLACE (epoch(window_start)::BIGINT AS window_start, "
+        f"epoch(window_end)::BIGINT AS window_end) FROM {staged_table(endpoint)} "
+        f"ORDER BY dedupe_key LIMIT {DEDUPED_USAGE_CAP}",
+    )
+    out = []
+    for row in rows:
+        key = _key_dict(endpoint, row)
+        out.append(
+            {
+                "endpoint": endpoint.name,
+                "windowStart": key["window_start"],
+                "windowEnd": key["window_end"],
+                "groupBy": key["group_by"],
+                "dimensions": {f.name: row[f.name] for f in endpoint.dimensions},
+                "values": _sorted_values(row, names),
+                "scenario": row["source_scenario"],
+                "page": row["source_page"],
+            }
+        )
+    return out

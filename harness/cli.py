@@ -1,330 +1,22 @@
 """Thin command line over the library: parse, call, render. ``main(argv) -> exit code``.
 
 Exit codes: 0 every check passed; 1 the fixtures failed a check; 2 the harness could not run.
+The handlers are in commands.py; every subcommand's help ends with an example.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import sys
-import time
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from . import catalog, checksums, console, pipeline, report, schema
+from . import commands, console, pipeline
 from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
-from .errors import ArgumentError, HarnessError, PathError
-from .models import Page, Scenario
-from .store import connect, migrate
+from .errors import HarnessError
 from .store.ingest import DEFAULT_UPSERT_MODE, UPSERT_MODES
 
-if TYPE_CHECKING:  # the live-API modules (httpx, deepdiff) load only for the commands using them
-    from .client import AdminClient
-
 Handler = Callable[[argparse.Namespace], int]
-
-
-def _now(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise ArgumentError(
-            f"--now {value!r} is not an ISO 8601 time",
-            hint="for example --now 2025-09-30T06:00:00Z",
-        ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def _manifest(args: argparse.Namespace) -> Path:
-    return args.checksums or pipeline.default_checksums(args.fixtures)
-
-
-def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> AdminClient:
-    from .client import AdminClient, RateLimitLog
-    from .throttle import TokenBucket
-
-    log = RateLimitLog(args.rate_limit_log)
-    if local:
-        # Loopback replay: a dummy key and a fast throttle unless the environment sets one.
-        rate = float(os.environ.get("OPENAI_ADMIN_REQUESTS_PER_MINUTE") or 60000)
-        burst = int(os.environ.get("OPENAI_ADMIN_MAX_BURST") or 50)
-        key = os.environ.get("OPENAI_ADMIN_KEY") or "sk-admin-local-replay"
-        return AdminClient(key, base_url=base_url, throttle=TokenBucket(rate, burst), log=log)
-    return AdminClient.from_env(base_url=base_url, log=log, timeout=args.timeout)
-
-
-def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeline.Fetch:
-    from . import server
-
-    def fetch(scenario: Scenario) -> list[Page]:
-        pages = []
-        hint = {server.SCENARIO_HEADER: scenario.id}
-        chain = client.pages(scenario.endpoint, scenario.request.query, scenario.project_id, hint)
-        for number, body in enumerate(chain, start=1):
-            pages.append(Page(number, scenario.directory / f"page-{number:03d}.json", body))
-            progress(scenario.id, number)
-        return pages
-
-    return fetch
-
-
-def cmd_replay(args: argparse.Namespace) -> int:
-    options = pipeline.ReplayOptions(
-        fixtures=args.fixtures,
-        db=args.db,
-        checksums=args.checksums,
-        scenarios=tuple(args.scenario or ()),
-        now=_now(args.now),
-        upsert_mode=args.upsert_mode,
-        allow_list=args.allow_dangling,
-    )
-    try:
-        if args.served:
-            from . import server
-
-            with server.serving(args.fixtures) as srv, _client(args, srv.url, local=True) as client:
-                with console.PageProgress() as progress:
-                    result = pipeline.replay(options, _served_fetch(client, progress))
-        else:
-            result = pipeline.replay(options)
-    except HarnessError as exc:
-        _emit_failed(exc, args)
-        raise
-    footer = f"{result.checksum_files} fixture files verified; database {args.db}; "
-    return _emit(result.report, args, footer + f"report {args.report}")
-
-
-def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
-    """A run that failed with a report (relationship issues) still writes and shows it."""
-    if exc.report is not None:
-        report.write(exc.report, args.report)
-        if not args.json:
-            console.print_summary(exc.report)
-
-
-def _emit(built: dict[str, Any], args: argparse.Namespace, footer: str) -> int:
-    report.write(built, args.report)
-    if args.json:
-        sys.stdout.write(report.dumps(built))
-    else:
-        console.print_summary(built)
-        console.print_lines([footer])
-    return 0
-
-
-def _check_or_write(
-    name: str, path: Path, expected: str, args: argparse.Namespace, regenerate: str
-) -> int:
-    if args.write:
-        path.write_text(expected, encoding="utf-8", newline="\n")
-        console.print_lines([f"wrote {path}"])
-        return 0
-    if args.check:
-        actual = path.read_text(encoding="utf-8") if path.is_file() else None
-        if actual != expected:
-            console.print_error(f"{path} is stale: run `{regenerate}`", "StaleFile")
-            return 1
-        console.print_lines([f"{path} is up to date"])
-        return 0
-    sys.stdout.write(expected)
-    return 0
-
-
-def cmd_checksums(args: argparse.Namespace) -> int:
-    manifest = _manifest(args)
-    if args.write:
-        count = checksums.write(manifest, args.fixtures)
-        console.print_lines([f"wrote {manifest} ({count} files)"])
-        return 0
-    verified = checksums.verify(manifest, args.fixtures)
-    console.print_lines([f"{manifest}: {verified.files} files verified"])
-    return 0
-
-
-def cmd_endpoints(args: argparse.Namespace) -> int:
-    return _check_or_write(
-        "ENDPOINTS.md",
-        args.output,
-        catalog.render(args.fixtures),
-        args,
-        "harness endpoints --write",
-    )
-
-
-def cmd_schemas(args: argparse.Namespace) -> int:
-    stale = []
-    for name, text in sorted(schema.expected_files().items()):
-        path = args.dir / name
-        if args.write:
-            args.dir.mkdir(parents=True, exist_ok=True)
-            path.write_text(text, encoding="utf-8", newline="\n")
-        elif not path.is_file() or path.read_text(encoding="utf-8") != text:
-            stale.append(name)
-    if args.write:
-        console.print_lines([f"wrote {len(schema.expected_files())} schemas to {args.dir}"])
-        return 0
-    if stale:
-        console.print_error(
-            f"stale schemas: {', '.join(stale)}; run `harness schemas --write`", "StaleFile"
-        )
-        return 1
-    console.print_lines(["schemas are up to date"])
-    return 0
-
-
-def cmd_db(args: argparse.Namespace) -> int:
-    now = datetime.now(UTC)
-    if args.db_command == "migrate":
-        con = connect(args.db)
-        try:
-            con.execute("BEGIN TRANSACTION")
-            try:
-                applied = migrate.apply(con, now, upto=args.to)
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
-        finally:
-            con.close()
-        console.print_lines([f"applied {name}" for name in applied] or ["nothing to apply"])
-        return 0
-    if args.db_command == "docs":
-        return _check_or_write(
-            "docs/schema.md",
-            args.output,
-            catalog.schema_markdown(),
-            args,
-            "harness db docs --write",
-        )
-    if not args.db.exists():
-        raise PathError(
-            f"database {args.db} does not exist",
-            hint="run `harness replay` or `harness db migrate` to create it",
-        )
-    con = connect(args.db, read_only=True)
-    try:
-        status = migrate.status(con)
-    finally:
-        con.close()
-    if args.json:
-        sys.stdout.write(json.dumps(status.__dict__, indent=2, sort_keys=True) + "\n")
-        return 0
-    rows = [(n, "applied") for n in status.applied] + [(n, "pending") for n in status.pending]
-    console.print_table(f"migrations of {args.db}", ("migration", "state"), rows)
-    console.print_lines([f"written by duckdb {status.duckdb_version or 'unknown'}"])
-    return 0
-
-
-def cmd_sync(args: argparse.Namespace) -> int:
-    from . import sync
-
-    options = sync.SyncOptions(
-        since=sync.parse_day(args.since, "--since"),
-        until=sync.parse_day(args.until, "--until"),
-        db=args.db,
-        endpoints=tuple(args.endpoint or ()),
-        lookback_days=args.lookback_days,
-        strict=args.strict,
-        allow_list=args.allow_dangling,
-        capture=args.capture,
-    )
-    with _client(args, args.base_url) as client, console.PageProgress() as progress:
-        try:
-            result = sync.sync(options, client, progress)
-        except HarnessError as exc:
-            _emit_failed(exc, args)
-            raise
-    footer = f"database {args.db}; report {args.report}; retries and waits in "
-    return _emit(result.report, args, footer + str(args.rate_limit_log))
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    from . import server
-
-    faults = server.Faults(
-        rate_limit_every=args.rate_limit_every,
-        retry_after=None if args.retry_after == "none" else args.retry_after,
-        errors_every=args.errors_every,
-        error_burst=args.error_burst,
-        delay=args.delay_ms / 1000.0,
-    )
-    with server.serving(args.fixtures, port=args.port, faults=faults) as srv:
-        console.print_lines([f"serving {args.fixtures} at {srv.url} (Ctrl-C stops)"])
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            console.print_lines([f"answered {len(srv.log)} requests"])
-    return 0
-
-
-def cmd_synth(args: argparse.Namespace) -> int:
-    from . import synth
-
-    if args.results < 0:
-        raise ArgumentError("--results must be >= 0")
-    files = synth.synthesize(args.out, args.results, args.seed)
-    console.print_lines(
-        [
-            f"wrote {files} files under {args.out}/fixtures and "
-            f"{args.out}/CHECKSUMS.sha256; replay with "
-            f"`harness replay --fixtures {args.out}/fixtures`"
-        ]
-    )
-    return 0
-
-
-def cmd_verify(args: argparse.Namespace) -> int:
-    from . import verify
-
-    verdict = verify.verify(args.fixtures, args.snapshots, args.checksums)
-    lines = [f"{verdict.scenarios} scenarios: checksums, schemas, page chains and foreign keys ok"]
-    for scenario in verdict.missing_snapshots:
-        lines.append(f"{scenario}: no snapshot (run `python -m pytest --snapshot-update`)")
-    for scenario, changes in sorted(verdict.snapshot_changes.items()):
-        lines.append(f"{scenario}: the report differs from its snapshot:")
-        lines += [f"  {line}" for line in changes]
-    console.print_lines(lines)
-    if not verdict.passed:
-        console.print_error(
-            "snapshot reports differ; if intended, run `python -m pytest --snapshot-update` "
-            "and review the diff",
-            "SnapshotMismatch",
-            file=sys.stderr,
-        )
-        return 1
-    return 0
-
-
-def cmd_diff(args: argparse.Namespace) -> int:
-    from . import diffing, verify
-
-    changes = verify.compare(args.old, args.new)
-    if args.markdown:
-        text = verify.markdown(changes)
-        if args.output:
-            with args.output.open("a", encoding="utf-8") as fh:  # $GITHUB_STEP_SUMMARY appends
-                fh.write(text)
-        else:
-            sys.stdout.write(text)
-    else:
-        rows = [
-            (
-                fc.name,
-                fc.change.path,
-                diffing.short(fc.change.old) if fc.change.kind != "added" else "",
-                diffing.short(fc.change.new) if fc.change.kind != "removed" else "",
-            )
-            for fc in changes
-        ]
-        console.print_table(f"{len(changes)} changes", ("scenario", "path", "old", "new"), rows)
-    return 1 if changes else 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -382,7 +74,7 @@ def _parser() -> argparse.ArgumentParser:
         help="serve the corpus on 127.0.0.1 and fetch it through the live client",
     )
     p.add_argument("--rate-limit-log", type=Path, default=Path("reports/rate_limit.log"))
-    p.set_defaults(handler=cmd_replay)
+    p.set_defaults(handler=commands.cmd_replay)
 
     p = sub.add_parser(
         "checksums",
@@ -393,7 +85,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true", help="regenerate the manifest")
     mode.add_argument("--check", action="store_true", help="verify (the default)")
-    p.set_defaults(handler=cmd_checksums)
+    p.set_defaults(handler=commands.cmd_checksums)
 
     p = sub.add_parser(
         "endpoints",
@@ -406,7 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--markdown", action="store_true", help="print the Markdown (the default)")
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true")
-    p.set_defaults(handler=cmd_endpoints)
+    p.set_defaults(handler=commands.cmd_endpoints)
 
     p = sub.add_parser(
         "schemas",
@@ -417,7 +109,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true", help="the default")
-    p.set_defaults(handler=cmd_schemas)
+    p.set_defaults(handler=commands.cmd_schemas)
 
     p = sub.add_parser(
         "sync",
@@ -448,7 +140,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--rate-limit-log", type=Path, default=Path("reports/rate_limit.log"))
     p.add_argument("--json", action="store_true")
-    p.set_defaults(handler=cmd_sync)
+    p.set_defaults(handler=commands.cmd_sync)
 
     p = sub.add_parser(
         "serve",
@@ -470,7 +162,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--error-burst", type=int, default=1, metavar="K", help="500s per burst")
     p.add_argument("--delay-ms", type=float, default=0.0, help="delay before every answer")
-    p.set_defaults(handler=cmd_serve)
+    p.set_defaults(handler=commands.cmd_serve)
 
     p = sub.add_parser(
         "synth",
@@ -480,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--results", type=int, required=True)
     p.add_argument("--out", type=Path, required=True)
     p.add_argument("--seed", type=int, default=0)
-    p.set_defaults(handler=cmd_synth)
+    p.set_defaults(handler=commands.cmd_synth)
 
     p = sub.add_parser(
         "verify",
@@ -489,7 +181,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     corpus(p)
     p.add_argument("--snapshots", type=Path, default=Path("snapshots"))
-    p.set_defaults(handler=cmd_verify)
+    p.set_defaults(handler=commands.cmd_verify)
 
     p = sub.add_parser(
         "diff",
@@ -502,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--output", type=Path, help="append the Markdown to this file, e.g. $GITHUB_STEP_SUMMARY"
     )
-    p.set_defaults(handler=cmd_diff)
+    p.set_defaults(handler=commands.cmd_diff)
 
     p = sub.add_parser(
         "db",
@@ -521,7 +213,7 @@ def _parser() -> argparse.ArgumentParser:
     mode = d.add_mutually_exclusive_group()
     mode.add_argument("--write", action="store_true")
     mode.add_argument("--check", action="store_true")
-    p.set_defaults(handler=cmd_db)
+    p.set_defaults(handler=commands.cmd_db)
     return parser
 
 

@@ -7,9 +7,9 @@ runs the Python stages on that endpoint to report each problem with file, page a
 A differential test (tests/test_fastpath.py) proves both paths give the same report and rows.
 
 Steps: read_json (types inferred over all pages) -> checks of the inferred types against the
-registry -> envelopes and bucket windows through chains.check_chain -> one flat table of results
--> SQL checks -> dedupe key (models.dedupe_key's encoding, in SQL) -> winners by capture rank ->
-the staged table that store/ingest.py upserts, and the report's statistics.
+registry -> envelopes through chains.check_chain, bucket windows by the same rules in SQL -> one
+flat table of results -> SQL checks -> fastdedupe.py: winners by capture rank, the staged table
+that store/ingest.py upserts, and the report's statistics.
 """
 
 from __future__ import annotations

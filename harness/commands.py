@@ -22,6 +22,7 @@ from .store import connect, migrate
 if TYPE_CHECKING:  # the live-API modules (httpx, deepdiff) load only for the commands using them
     from .client import AdminClient
 
+
 def _now(value: str | None) -> datetime | None:
     if value is None:
         return None

@@ -81,19 +81,26 @@ def _result_struct(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, Any], dict
         raise Declined("data is not a list")
     bucket = data.children[0][1]
     if bucket.id != "struct":
-        if str(bucket) == '"NULL"':
-            return {}, {}  # every page has data: []
+        # Lists that are empty everywhere get an element type of NULL or JSON; JSON can also
+        # mean mixed elements, so only an empty-everywhere list is accepted.
+        if _all_empty(con, "data"):
+            return {}, {}
         raise Declined("buckets are not objects")
     buckets = _children(bucket)
     results = buckets.get("results")
     if results is None or results.id != "list":
         raise Declined("results is not a list")
     result = results.children[0][1]
-    if str(result) == '"NULL"':
-        return buckets, {}
     if result.id != "struct":
+        if _all_empty(con, "flatten(list_transform(data, lambda b: b.results))"):
+            return buckets, {}
         raise Declined("results are not objects")
     return buckets, _children(result)
+
+
+def _all_empty(con: duckdb.DuckDBPyConnection, lists: str) -> bool:
+    row = one(con.execute(f"SELECT count(*) FROM fp_pages WHERE len({lists}) > 0"))
+    return row is not None and row[0] == 0
 
 
 def _check_types(endpoint: Endpoint, fields: dict[str, Any]) -> None:

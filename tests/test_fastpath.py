@@ -170,3 +170,24 @@ def test_errors_are_explained_by_the_reference_path(corpus: Corpus) -> None:
     result = corpus.replay()
     assert result.code == 1
     assert "usage_images/daily/page-002.json at /data/0/results/1/images" in result.err
+
+
+@pytest.mark.parametrize("shape", ["empty buckets", "no buckets"])
+def test_endpoints_without_results(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, shape: str
+) -> None:
+    for n in (1, 2):
+        body = corpus.read("usage_moderations/daily", n)
+        if shape == "empty buckets":
+            body["data"][0]["results"] = []
+        else:
+            body["data"] = []
+        corpus.write("usage_moderations/daily", n, body, rehash=False)
+    corpus.rehash()
+    _assert_fast_path_accepts(corpus.root)
+    fast = _replay(corpus.root, "fast.duckdb", monkeypatch, reference=False)
+    slow = _replay(corpus.root, "ref.duckdb", monkeypatch, reference=True)
+    assert fast == slow
+    entry = fast["endpoints"]["usage_moderations"]
+    assert entry["totalRawEvents"] == 0
+    assert entry["totalBuckets"] == (2 if shape == "empty buckets" else 0)

@@ -50,7 +50,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
     p.add_argument(
         "--scenario",
-        action="append",
+        action="extend",
+        nargs="+",
         metavar="ENDPOINT/SCENARIO",
         help="replay only these (directory and overlapping costs are always loaded)",
     )
@@ -119,7 +120,19 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--since", required=True, help="UTC date or time, inclusive")
     p.add_argument("--until", required=True, help="UTC date or time, exclusive")
-    p.add_argument("--endpoint", action="append", metavar="NAME", help="only these endpoints")
+    p.add_argument(
+        "--endpoint",
+        action="extend",
+        nargs="+",
+        metavar="NAME",
+        help="only these endpoints (repeat the flag or list several)",
+    )
+    p.add_argument(
+        "--array-format",
+        choices=("brackets", "repeat"),
+        default="brackets",
+        help="array parameters as group_by[]=a (the SDK's form, default) or group_by=a",
+    )
     p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
     p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
     p.add_argument("--base-url", default=DEFAULT_BASE_URL)

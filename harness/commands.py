@@ -51,7 +51,9 @@ def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> Adm
         burst = int(os.environ.get("OPENAI_ADMIN_MAX_BURST") or 50)
         key = os.environ.get("OPENAI_ADMIN_KEY") or "sk-admin-local-replay"
         return AdminClient(key, base_url=base_url, throttle=TokenBucket(rate, burst), log=log)
-    return AdminClient.from_env(base_url=base_url, log=log, timeout=args.timeout)
+    return AdminClient.from_env(
+        base_url=base_url, log=log, timeout=args.timeout, array_format=args.array_format
+    )
 
 
 def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeline.Fetch:

@@ -71,7 +71,7 @@ class Endpoint:
     counters: tuple[Field, ...] = ()
     attributes: tuple[Field, ...] = ()
     references: tuple[Reference, ...] = ()
-    max_limit: int = 100
+    max_limit: int = 100  # usage: buckets per page at 1d; lists: objects per page
     description: str = ""
 
     @property
@@ -319,6 +319,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("owner_id", "string", paths=(("owner", "id"),)),
         ),
         references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
+        max_limit=20,  # the API states no maximum; 20 is its documented default
         description="Admin API keys of the organization.",
     ),
     Endpoint(

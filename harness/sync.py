@@ -28,7 +28,6 @@ from .store import connect, cursors, migrate
 from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode
 
 DAY = 86400
-LIST_LIMIT = 100
 DIRECTORY_ORDER = ("projects", "users", "certificates", "admin_api_keys")
 PER_PROJECT = (
     "project_api_keys",
@@ -137,7 +136,9 @@ def fetch_all(
     if options.until <= options.since:
         raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
     fetcher = _Fetcher(client, iso(now), on_page)
-    projects = fetcher.chain(REGISTRY["projects"], {"limit": LIST_LIMIT, "include_archived": True})
+    projects = fetcher.chain(
+        REGISTRY["projects"], {"limit": REGISTRY["projects"].max_limit, "include_archived": True}
+    )
     archived = {
         item["id"]
         for page in projects
@@ -147,14 +148,14 @@ def fetch_all(
     project_ids = sorted({item["id"] for page in projects for item in page.body.get("data") or []})
     for name in DIRECTORY_ORDER[1:]:
         if name in wanted:
-            fetcher.chain(REGISTRY[name], {"limit": LIST_LIMIT})
+            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit})
     for name in PER_PROJECT:
         if name not in wanted:
             continue
         for project in project_ids:
             if name in NEEDS_ACTIVE_PROJECT and project in archived:
                 continue
-            fetcher.chain(REGISTRY[name], {"limit": LIST_LIMIT}, project)
+            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit}, project)
 
     synced_to = _synced_to(options.db)
     since, until = int(options.since.timestamp()), int(options.until.timestamp())

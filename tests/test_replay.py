@@ -143,3 +143,15 @@ def test_json_flag_prints_the_report(corpus: Corpus) -> None:
     result = corpus.replay("--json", "--scenario", "projects/all")
     assert result.code == 0
     assert json.loads(result.out)["endpoints"]["projects"]["totalRawEvents"] == 2
+
+
+def test_scenario_flag_takes_several_values_or_repeats(corpus: Corpus) -> None:
+    listed = corpus.replay("--scenario", "usage_completions/basic", "usage_completions/dual")
+    assert listed.code == 0
+    first = corpus.report_json()["endpoints"]["usage_completions"]["scenarios"]
+    repeated = corpus.replay(
+        "--scenario", "usage_completions/basic", "--scenario", "usage_completions/dual"
+    )
+    assert repeated.code == 0
+    assert corpus.report_json()["endpoints"]["usage_completions"]["scenarios"] == first
+    assert set(first) == {"basic", "dual"}

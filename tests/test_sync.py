@@ -92,6 +92,16 @@ def test_sync_asks_for_valid_page_sizes_and_groupings(corpus: Corpus, api: Admin
     assert costs[0]["group_by[]"] == ["project_id", "line_item"]
 
 
+def test_array_parameters_in_either_form(corpus: Corpus, api: AdminApiServer) -> None:
+    assert (
+        _sync(corpus, api, "--endpoint", "usage_images", "costs", "--array-format", "repeat") == 0
+    )
+    images = [parse_qs(e.query) for e in api.log if e.path.endswith("/usage/images")]
+    assert "group_by" in images[0] and "group_by[]" not in images[0]
+    assert set(corpus.report_json()["endpoints"]) >= {"usage_images", "costs", "projects"}
+    assert "usage_embeddings" not in corpus.report_json()["endpoints"]
+
+
 def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
     corpus: Corpus, api: AdminApiServer
 ) -> None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,16 @@ def _request(path: Path, problems: list[Problem]) -> Request | None:
     if not isinstance(body["query"], dict):
         problems.append(Problem("`query` must be an object", file=str(path), pointer="/query"))
         return None
+    recorded_at = _utc(body["recorded_at"])
+    if recorded_at is None:
+        problems.append(
+            Problem(
+                f"recorded_at {body['recorded_at']!r} is not an ISO 8601 time",
+                file=str(path),
+                pointer="/recorded_at",
+            )
+        )
+        return None
     source = body.get("source", "recorded")
     if source not in SOURCES:
         problems.append(Problem(f"`source` must be one of {SOURCES}", file=str(path)))
@@ -106,8 +117,26 @@ def _request(path: Path, problems: list[Problem]) -> Request | None:
         query=body["query"],
         description=str(body.get("description", "")),
         source=str(source),
-        recorded_at=str(body["recorded_at"]),
+        recorded_at=recorded_at,
     )
+
+
+def _utc(value: Any) -> str | None:
+    """recorded_at in one canonical UTC form, so captures rank the same however spelled."""
+    try:
+        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    moment = moment.astimezone(UTC)
+    fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
+    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def _folders(parent: Path) -> list[Path]:
+    # Dot-folders (.git, .cache, ...) are tooling, not endpoints or scenarios.
+    return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
 def discover(fixtures_dir: Path) -> list[Scenario]:
@@ -119,7 +148,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
         )
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
-    for endpoint_dir in sorted(p for p in fixtures_dir.iterdir() if p.is_dir()):
+    for endpoint_dir in _folders(fixtures_dir):
         if endpoint_dir.name not in endpoints.REGISTRY:
             problems.append(
                 Problem(
@@ -130,7 +159,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
             )
             continue
         endpoint = endpoints.REGISTRY[endpoint_dir.name]
-        for scenario_dir in sorted(p for p in endpoint_dir.iterdir() if p.is_dir()):
+        for scenario_dir in _folders(endpoint_dir):
             request_path = scenario_dir / "request.json"
             if not request_path.is_file():
                 problems.append(Problem("request.json is missing", file=str(request_path)))

@@ -170,3 +170,26 @@ def test_unknown_endpoint_folder(corpus: Corpus) -> None:
     result = corpus.replay()
     assert result.code == 1
     assert "unknown endpoint folder 'usage_teleport'" in result.err
+
+
+def test_recorded_at_must_be_a_time_and_is_normalized(corpus: Corpus) -> None:
+    request = corpus.fixtures / "usage_completions" / "restated" / "request.json"
+    body = json.loads(request.read_text())
+    body["recorded_at"] = "2025-10-01T08:00:00+02:00"  # the same instant as ...06:00:00Z
+    request.write_text(json.dumps(body))
+    corpus.rehash()
+    assert corpus.replay().code == 0
+    restated = corpus.report_json()["endpoints"]["usage_completions"]["scenarios"]["restated"]
+    assert restated["recordedAt"] == "2025-10-01T06:00:00Z"
+    body["recorded_at"] = "last tuesday"
+    request.write_text(json.dumps(body))
+    corpus.rehash()
+    result = corpus.replay()
+    assert result.code == 1 and "recorded_at 'last tuesday' is not an ISO 8601 time" in result.err
+
+
+def test_dot_folders_are_not_endpoints(corpus: Corpus) -> None:
+    (corpus.fixtures / ".cache").mkdir()
+    (corpus.fixtures / ".cache" / "note").write_text("tooling\n")
+    corpus.rehash()
+    assert corpus.replay().code == 0

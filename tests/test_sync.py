@@ -9,9 +9,10 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 import duckdb
+import jsonschema
 import pytest
 
-from conftest import NOW, Corpus, db_contents
+from conftest import NOW, REPO, Corpus, db_contents
 from harness import sync
 from harness.client import AdminClient, RateLimitLog
 from harness.server import AdminApiServer, serving
@@ -63,6 +64,8 @@ def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServ
     assert _sync(corpus, api) == 0
     report = corpus.report_json()
     assert set(report) >= {"usageSummary", "endpoints", "relationshipIssues", "sync"}
+    schema = json.loads((REPO / "schemas" / "report.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(report)  # the same report as replay
     assert report["endpoints"]["usage_images"]["counters"] == {
         "images": 19,
         "num_model_requests": 17,

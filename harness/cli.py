@@ -7,6 +7,7 @@ The handlers are in commands.py; every subcommand's help ends with an example.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -247,6 +248,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             "interrupted; the database was rolled back", "Interrupted", file=sys.stderr
         )
         return 130
+    except Exception as exc:  # a defect in harness itself: still one line, still exit 2
+        if os.environ.get("HARNESS_DEBUG"):
+            raise
+        console.print_error(
+            f"{type(exc).__name__}: {exc} (a harness defect: rerun with HARNESS_DEBUG=1 for the "
+            "traceback and report it; the database was rolled back)",
+            "InternalError",
+            file=sys.stderr,
+        )
+        return 2
 
 
 if __name__ == "__main__":

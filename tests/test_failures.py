@@ -193,3 +193,27 @@ def test_dot_folders_are_not_endpoints(corpus: Corpus) -> None:
     (corpus.fixtures / ".cache" / "note").write_text("tooling\n")
     corpus.rehash()
     assert corpus.replay().code == 0
+
+
+def test_a_page_that_is_a_folder_is_a_path_error(corpus: Corpus) -> None:
+    (corpus.fixtures / "usage_completions" / "basic" / "page-002.json").mkdir()
+    corpus.rehash()
+    result = corpus.replay()
+    assert result.code == 2
+    assert "PathError" in result.err and "basic/page-002.json: Is a directory" in result.err
+
+
+def test_a_defect_is_one_line_exit_2_and_rolls_back(
+    populated: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_FAIL_AT", "after-upsert:usage_completions!")
+    _fails(populated, 2, "InternalError", "RuntimeError: defect injected", "HARNESS_DEBUG=1")
+
+
+def test_bad_duckdb_configuration_is_an_argument_error(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HARNESS_DUCKDB_MEMORY_LIMIT", "lots")
+    result = corpus.replay()
+    assert result.code == 2
+    assert "ArgumentError" in result.err and "HARNESS_DUCKDB_MEMORY_LIMIT" in result.err

@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from ..errors import DatabaseError, DatabaseLockedError, PathError
+from ..errors import ArgumentError, DatabaseError, DatabaseLockedError, PathError
 
 DEFAULT_MEMORY_LIMIT = "1GB"
 TARGET = "target"  # the catalog name of the attached database file
@@ -61,7 +61,13 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 def workspace() -> duckdb.DuckDBPyConnection:
     """An in-memory connection for everything that happens before the file is touched."""
     spill = os.path.join(tempfile.gettempdir(), "harness-spill")
-    return duckdb.connect(":memory:", config=_config(spill))
+    try:
+        return duckdb.connect(":memory:", config=_config(spill))
+    except duckdb.Error as exc:
+        raise ArgumentError(
+            f"DuckDB refused its configuration: {exc}",
+            hint="check HARNESS_DUCKDB_MEMORY_LIMIT (e.g. 1GB) and HARNESS_DUCKDB_TEMP_DIR",
+        ) from exc
 
 
 def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:

@@ -2,15 +2,15 @@
 
 checksums -> layout -> JSON -> schema -> page chains -> normalize -> dedupe -> fail-fast
 project check -> one DuckDB transaction (preflight/migrate, upsert, cursors, FK checks) -> report.
-Everything before the transaction runs before the database is opened, so a corpus that fails a
-check never touches it; any failure inside the transaction rolls it back.
+Usage and costs take the SQL fast path (fastpath.py); the lists, fetched pages and whatever
+the fast path declines take the Python reference path (reference.py). Everything before the
+transaction happens in an in-memory workspace, so a corpus that fails a check never touches the
+database file; any failure inside the transaction rolls it back.
 """
 
 from __future__ import annotations
 
 import os
-from collections import defaultdict
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,18 +18,14 @@ from typing import Any
 
 import duckdb
 
-from . import chains, checksums, fastpath, faults, fixtures, integrity, report, schema
-from .dedupe import Deduped, dedupe
+from . import checksums, fastpath, faults, fixtures, integrity, reference, report
 from .endpoints import ENDPOINTS, REGISTRY
 from .errors import (
     DatabaseError,
-    MalformedJSONError,
-    PageChainError,
     Problem,
     RelationshipError,
 )
-from .models import Event, Page, Scenario
-from .normalize import PageContext, normalize_page
+from .models import Scenario
 from .report import ScenarioRun
 from .store import attach, cursors, migrate, workspace
 from .store import ingest as store_ingest
@@ -98,17 +94,8 @@ class ReplayResult:
     migrations_applied: list[str] = field(default_factory=list)
 
 
-def _label(run_id: str, page_name: str) -> str:
-    return f"{run_id}/{page_name}"
-
-
-Loaded = list[tuple[Scenario, list[Page]]]
-# Where a scenario's pages come from: its files (replay), or the Admin API (served replay, sync).
-Fetch = Callable[[Scenario], list[Page]]
-
-
 def prepare(
-    options: ReplayOptions, fetch: Fetch | None = None, now: datetime | None = None
+    options: ReplayOptions, fetch: reference.Fetch | None = None, now: datetime | None = None
 ) -> Prepared:
     """All checks that need no database file; raises the first failing stage's CorpusError.
 
@@ -123,7 +110,7 @@ def prepare(
     try:
         runs: list[ScenarioRun] = []
         stats: dict[str, report.EndpointStats] = {}
-        reference: list[Scenario] = []
+        selected_reference: list[Scenario] = []
         for endpoint in ENDPOINTS:
             scenarios = [s for s in selected if s.endpoint is endpoint]
             if not scenarios:
@@ -132,13 +119,15 @@ def prepare(
                 try:
                     fast = fastpath.run(con, endpoint, scenarios, now)
                 except fastpath.Declined:
-                    reference += scenarios
+                    selected_reference += scenarios
                 else:
                     runs += fast.runs
                     stats[endpoint.name] = fast.stats
                 continue
-            reference += scenarios
-        ref_runs, ref_stats = _reference(con, load(reference, fetch), now)
+            selected_reference += scenarios
+        ref_runs, ref_stats = reference.stage_reference(
+            con, reference.load(selected_reference, fetch), now
+        )
         prepared = Prepared(
             con, runs + ref_runs, stats | ref_stats, _cost_estimate(con), verified.files
         )
@@ -150,11 +139,11 @@ def prepare(
         raise
 
 
-def prepare_loaded(loaded: Loaded, allow_list: Path | None, now: datetime) -> Prepared:
+def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datetime) -> Prepared:
     """Prepare pages already in memory (a live sync) through the Python stages."""
     con = workspace()
     try:
-        runs, stats = _reference(con, loaded, now)
+        runs, stats = reference.stage_reference(con, loaded, now)
         prepared = Prepared(con, runs, stats, _cost_estimate(con))
         if allow_list:
             prepared.allowed = integrity.load_allow_list(allow_list)
@@ -162,41 +151,6 @@ def prepare_loaded(loaded: Loaded, allow_list: Path | None, now: datetime) -> Pr
     except BaseException:
         con.close()
         raise
-
-
-def load(scenarios: list[Scenario], fetch: Fetch | None = None) -> Loaded:
-    """Pages of each scenario, from its files or from ``fetch``; JSON errors all at once."""
-    loaded = []
-    malformed: list[Problem] = []
-    for scenario in scenarios:
-        try:
-            loaded.append((scenario, (fetch or fixtures.load_pages)(scenario)))
-        except MalformedJSONError as exc:
-            malformed += exc.problems
-    if malformed:
-        raise MalformedJSONError.of(
-            malformed,
-            "{n} fixture files are not valid JSON",
-            hint="restore the verbatim API response body, then run `harness checksums --write`",
-        )
-    return loaded
-
-
-def _reference(
-    con: duckdb.DuckDBPyConnection, loaded: Loaded, now: datetime
-) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
-    """The Python stages for ``loaded``, staged into the workspace like the fast path's."""
-    runs, deduped = analyse(loaded)
-    stats = {}
-    for name, result in deduped.items():
-        endpoint = REGISTRY[name]
-        store_ingest.stage(con, endpoint, result.unique, now)
-        stats[name] = report.stats_from_events(
-            endpoint, [r for r in runs if r.scenario.endpoint is endpoint], result
-        )
-    if "projects" not in deduped:  # the fail-fast check compares against this table
-        store_ingest.stage(con, REGISTRY["projects"], [], now)
-    return runs, stats
 
 
 def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
@@ -220,50 +174,6 @@ def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
         )
     )
     return float(row[0]) if row and row[0] is not None else 0.0
-
-
-def analyse(loaded: Loaded) -> tuple[list[ScenarioRun], dict[str, Deduped]]:
-    """The reference stages on pages in memory: schema, page chains, normalize, dedupe."""
-    schema.validate_pages(
-        [(s.endpoint, p, _label(s.id, p.name)) for s, pages in loaded for p in pages]
-    )
-
-    runs: list[ScenarioRun] = []
-    chain_problems: list[Problem] = []
-    for scenario, pages in loaded:
-        chain = chains.check_chain(scenario, pages)
-        chain_problems += chain.problems
-        events: list[Event] = []
-        unknown: set[str] = set()
-        for page in pages:
-            ctx = PageContext(
-                endpoint=scenario.endpoint,
-                scenario=scenario.name,
-                page=page.name,
-                page_no=page.number,
-                recorded_at=scenario.request.recorded_at,
-                group_by=scenario.request.group_by,
-                project_id=scenario.project_id,
-            )
-            events += normalize_page(ctx, page.body)
-            unknown |= schema.unknown_fields(scenario.endpoint, page)
-        buckets = (
-            sum(len(p.body.get("data") or []) for p in pages) if scenario.endpoint.bucketed else 0
-        )
-        runs.append(ScenarioRun(scenario, len(pages), buckets, len(events), chain, unknown, events))
-    if chain_problems:
-        raise PageChainError.of(
-            chain_problems,
-            "{n} page-chain problems",
-            hint="every page but the last needs has_more=true and a cursor, and the next page "
-            "file must answer that cursor; restore the missing or wrong page",
-        )
-
-    by_endpoint: dict[str, list[Event]] = defaultdict(list)
-    for run in runs:
-        by_endpoint[run.scenario.endpoint.name] += run.events
-    deduped = {name: dedupe(events) for name, events in sorted(by_endpoint.items())}
-    return runs, deduped
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
@@ -361,7 +271,7 @@ def _remove_new_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def replay(options: ReplayOptions, fetch: Fetch | None = None) -> ReplayResult:
+def replay(options: ReplayOptions, fetch: reference.Fetch | None = None) -> ReplayResult:
     """Replay the corpus into the database; raises HarnessError (see errors.py) on any failure.
 
     ``fetch`` replaces reading page files, e.g. with the live client (``replay --served``).
@@ -433,6 +343,9 @@ def scenario_report(
     )
     return report.without_writes(replay(options).report)
 
+
+Loaded = reference.Loaded
+Fetch = reference.Fetch
 
 __all__ = [
     "Prepared",

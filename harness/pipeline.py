@@ -1,4 +1,4 @@
-"""The only module that chains the stages.
+"""The run, end to end: the one place that decides which stage runs when.
 
 checksums -> layout -> JSON -> schema -> page chains -> normalize -> dedupe -> fail-fast
 project check -> one DuckDB transaction (preflight/migrate, upsert, cursors, FK checks) -> report.

@@ -115,9 +115,7 @@ def _emit(built: dict[str, Any], args: argparse.Namespace, footer: str) -> int:
     return 0
 
 
-def _check_or_write(
-    name: str, path: Path, expected: str, args: argparse.Namespace, regenerate: str
-) -> int:
+def _check_or_write(path: Path, expected: str, args: argparse.Namespace, regenerate: str) -> int:
     if args.write:
         path.write_text(expected, encoding="utf-8", newline="\n")
         console.print_lines([f"wrote {path}"])
@@ -146,7 +144,6 @@ def cmd_checksums(args: argparse.Namespace) -> int:
 
 def cmd_endpoints(args: argparse.Namespace) -> int:
     return _check_or_write(
-        "ENDPOINTS.md",
         args.output,
         catalog.render(args.fixtures),
         args,
@@ -193,7 +190,6 @@ def cmd_db(args: argparse.Namespace) -> int:
         return 0
     if args.db_command == "docs":
         return _check_or_write(
-            "docs/schema.md",
             args.output,
             catalog.schema_markdown(),
             args,

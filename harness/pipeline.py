@@ -154,7 +154,8 @@ def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datet
 
 
 def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
-    """report.cost_estimate in SQL, over the staged completions and costs (either path)."""
+    """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
+    completions row, for that row's project (any project when it is not grouped by project)."""
     staged = {
         r[0]
         for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()

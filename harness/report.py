@@ -155,31 +155,6 @@ def _conflict_entry(winner: Event, loser: Event) -> dict[str, Any]:
     }
 
 
-def cost_estimate(usage: list[Event], costs: list[Event]) -> float:
-    """Billed USD from costs rows that overlap a usage window, for the usage rows' projects.
-
-    A usage row not grouped by project (project_id null) admits costs of every project.
-    """
-    windows: dict[tuple[int, int], set[str | None]] = defaultdict(set)
-    for u in usage:
-        windows[(u.key["window_start"], u.key["window_end"])].add(u.key.get("project_id"))
-    total = Decimal(0)
-    for c in costs:
-        value, currency = c.values.get("amount_value"), c.values.get("amount_currency")
-        if value is None or currency not in (None, "usd"):
-            continue
-        start, end = c.key["window_start"], c.key["window_end"]
-        for (ws, we), projects in windows.items():
-            if (
-                start < we
-                and ws < end
-                and (None in projects or c.key.get("project_id") in projects)
-            ):
-                total += value
-                break
-    return float(total)
-
-
 def stats_from_events(
     endpoint: Endpoint, runs: list[ScenarioRun], deduped: Deduped
 ) -> EndpointStats:

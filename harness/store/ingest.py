@@ -34,7 +34,6 @@ _ARROW: dict[str, Any] = {
     "DOUBLE": pa.float64(),
     "DECIMAL(38,18)": pa.string(),  # exact decimal text, CAST in SQL
 }
-LOCATION = (("bucket_index", pa.int64()), ("result_index", pa.int64()))
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,7 @@ from .errors import (
     RateLimitExceeded,
     TransportError,
 )
+from .models import Page
 from .throttle import Clock, TokenBucket
 
 ARRAY_PARAMS = (
@@ -287,6 +288,24 @@ class AdminClient:
             seen.add(cursor)
             params = dict(query) | ({"page": cursor} if endpoint.bucketed else {"after": cursor})
             number += 1
+
+    def fetch_pages(
+        self,
+        endpoint: Endpoint,
+        query: dict[str, Any],
+        project_id: str | None,
+        folder: Path,
+        on_page: Callable[[int], None] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> list[Page]:
+        """A whole chain as pages named like fixture files under ``folder``."""
+        pages = []
+        chain = self.pages(endpoint, query, project_id, headers)
+        for number, body in enumerate(chain, start=1):
+            pages.append(Page(number, folder / f"page-{number:03d}.json", body))
+            if on_page is not None:
+                on_page(number)
+        return pages
 
 
 def _api_message(response: httpx.Response) -> str:

@@ -60,13 +60,14 @@ def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeli
     from . import server
 
     def fetch(scenario: Scenario) -> list[Page]:
-        pages = []
-        hint = {server.SCENARIO_HEADER: scenario.id}
-        chain = client.pages(scenario.endpoint, scenario.request.query, scenario.project_id, hint)
-        for number, body in enumerate(chain, start=1):
-            pages.append(Page(number, scenario.directory / f"page-{number:03d}.json", body))
-            progress(scenario.id, number)
-        return pages
+        return client.fetch_pages(
+            scenario.endpoint,
+            scenario.request.query,
+            scenario.project_id,
+            scenario.directory,
+            on_page=lambda number: progress(scenario.id, number),
+            headers={server.SCENARIO_HEADER: scenario.id},
+        )
 
     return fetch
 

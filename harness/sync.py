@@ -110,11 +110,14 @@ class _Fetcher:
         path = endpoint.api_path.replace("{project_id}", project or "")
         scenario_name = project if endpoint.per_project and project else name
         folder = Path("sync") / endpoint.name / scenario_name
-        pages: list[Page] = []
-        for number, body in enumerate(self.client.pages(endpoint, query, project), start=1):
-            pages.append(Page(number, folder / f"page-{number:03d}.json", body))
-            if self.on_page is not None:
-                self.on_page(f"{endpoint.name}/{scenario_name}", number)
+        on_page = self.on_page
+        pages = self.client.fetch_pages(
+            endpoint,
+            query,
+            project,
+            folder,
+            None if on_page is None else lambda n: on_page(f"{endpoint.name}/{scenario_name}", n),
+        )
         request = Request("GET", path, query, "harness sync", "recorded", self.recorded_at)
         scenario = Scenario(
             endpoint, scenario_name, folder, request, tuple(p.path for p in pages), project

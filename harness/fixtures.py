@@ -51,12 +51,15 @@ def parse_json(path: Path, data: bytes) -> Any:
         ) from exc
 
 
-def read_json(path: Path) -> Any:
+def _read_bytes(path: Path) -> bytes:
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PathError(f"cannot read {path}: {exc.strerror}") from exc
-    return parse_json(path, data)
+
+
+def read_json(path: Path) -> Any:
+    return parse_json(path, _read_bytes(path))
 
 
 def _page_files(directory: Path) -> tuple[tuple[Path, ...], list[Problem]]:
@@ -238,9 +241,15 @@ def _overlaps(a: tuple[float, float], b: tuple[float, float]) -> bool:
     return a[0] < b[1] and b[0] < a[1]
 
 
+def read_pages(scenario: Scenario) -> list[tuple[Page, bytes]]:
+    """Every page of a scenario, parsed, with the bytes it was parsed from (served verbatim)."""
+    pages = []
+    for i, path in enumerate(scenario.page_files, start=1):
+        data = _read_bytes(path)
+        pages.append((Page(number=i, path=path, body=parse_json(path, data)), data))
+    return pages
+
+
 def load_pages(scenario: Scenario) -> list[Page]:
     """Parse every page of a scenario; malformed JSON in any page raises, naming the file."""
-    return [
-        Page(number=i, path=path, body=read_json(path))
-        for i, path in enumerate(scenario.page_files, start=1)
-    ]
+    return [page for page, _ in read_pages(scenario)]

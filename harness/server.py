@@ -83,7 +83,8 @@ class Corpus:
     def load(cls, fixtures_dir: Path) -> Corpus:
         corpus = cls()
         for scenario in fixtures.discover(fixtures_dir):
-            pages = fixtures.load_pages(scenario)
+            read = fixtures.read_pages(scenario)
+            pages = [page for page, _ in read]
             field_name = "next_page" if scenario.endpoint.bucketed else "last_id"
             cursors = {
                 str(p.body[field_name]): i + 1
@@ -92,7 +93,7 @@ class Corpus:
             }
             chain = _Chain(
                 scenario,
-                [p.path.read_bytes() for p in pages],
+                [data for _, data in read],
                 cursors,
                 _normalize(scenario.request.query),
             )

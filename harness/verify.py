@@ -47,9 +47,11 @@ def verify(fixtures_dir: Path, snapshot_dir: Path, checksums_path: Path | None =
             if not path.is_file():
                 verdict.missing_snapshots.append(scenario.id)
                 continue
-            expected = json.loads(path.read_text(encoding="utf-8"))
-            if report.dumps(actual) != path.read_text(encoding="utf-8"):
-                verdict.snapshot_changes[scenario.id] = diffing.change_lines(expected, actual)
+            stored = path.read_text(encoding="utf-8")
+            if report.dumps(actual) != stored:
+                verdict.snapshot_changes[scenario.id] = diffing.change_lines(
+                    json.loads(stored), actual
+                )
     return verdict
 
 

@@ -103,9 +103,9 @@ def _counters(
     for f in endpoint.counters:
         if f.type == "money":
             out[f.name] = 0.0
+            # _money groups by currency (None and usd together), so each name comes once.
             for currency, total in money:
-                name = f.name if currency == "usd" else f"{f.name}_{currency}"
-                out[name] = float(Decimal(str(out.get(name, 0.0))) + total)
+                out[f.name if currency == "usd" else f"{f.name}_{currency}"] = float(total)
         else:
             out[f.name] = int(row[f.name])
     return dict(sorted(out.items()))

@@ -12,7 +12,7 @@ import duckdb
 import jsonschema
 import pytest
 
-from conftest import NOW, REPO, Corpus, db_contents
+from conftest import NOW, REPO, Corpus, Result, db_contents
 from harness import sync
 from harness.client import AdminClient, RateLimitLog
 from harness.server import AdminApiServer, serving
@@ -41,7 +41,7 @@ def test_served_replay_equals_the_direct_replay(corpus: Corpus) -> None:
     assert db_contents(corpus.db) == direct_tables
 
 
-def _sync(corpus: Corpus, api: AdminApiServer, *extra: str) -> int:
+def _sync_run(corpus: Corpus, api: AdminApiServer, *extra: str) -> Result:
     return corpus.cli(
         "sync",
         "--since",
@@ -57,7 +57,11 @@ def _sync(corpus: Corpus, api: AdminApiServer, *extra: str) -> int:
         "--rate-limit-log",
         str(corpus.root / "rl.log"),
         *extra,
-    ).code
+    )
+
+
+def _sync(corpus: Corpus, api: AdminApiServer, *extra: str) -> int:
+    return _sync_run(corpus, api, *extra).code
 
 
 def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServer) -> None:
@@ -183,15 +187,5 @@ def test_sync_needs_the_admin_key(
     corpus: Corpus, api: AdminApiServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.delenv("OPENAI_ADMIN_KEY")
-    result = corpus.cli(
-        "sync",
-        "--since",
-        "2025-09-26",
-        "--until",
-        "2025-10-01",
-        "--base-url",
-        api.url,
-        "--db",
-        str(corpus.db),
-    )
+    result = _sync_run(corpus, api)
     assert result.code == 2 and "OPENAI_ADMIN_KEY is not set" in result.err

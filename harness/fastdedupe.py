@@ -1,8 +1,9 @@
 """Dedupe in SQL for the fast path: the key, the winners, the staged table, the statistics.
 
-Works on ``fp_events`` (one row per result, with a BIGINT capture ``rank`` and a hash ``vh`` of
-its values) that fastpath.py builds. Keys group together with NULLs equal; the highest rank wins,
-as in dedupe.py; the dedupe key text is models.dedupe_key's encoding, computed in SQL.
+Works on ``fp_all`` (one row per result, with a BIGINT capture ``rank`` whose top bits are the
+file's id in ``fp_meta``, and a hash ``vh`` of its values) that fastpath.py builds. Keys group
+together with NULLs equal; the highest rank wins, as in dedupe.py; the dedupe key text is
+models.dedupe_key's encoding, computed in SQL.
 """
 
 from __future__ import annotations
@@ -50,26 +51,31 @@ def key_columns(endpoint: Endpoint) -> list[str]:
     return [*KEY_NAMES, *(f.name for f in endpoint.dimensions)]
 
 
+def _group_keys(endpoint: Endpoint) -> str:
+    # gid stands for group_by: the same text within one run, and an integer groups faster.
+    return ", ".join(["window_start", "window_end", "gid", *(f.name for f in endpoint.dimensions)])
+
+
 def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
     """One row per dedupe key (NULLs group together): the winning rank, and whether the
     key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ)."""
-    keys = ", ".join(key_columns(endpoint))
+    keys = _group_keys(endpoint)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
-        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(scenario) <> max(scenario) AS spans "
-        f"FROM fp_events GROUP BY {keys}"
+        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans "
+        f"FROM fp_all WHERE is_result GROUP BY {keys}"
     )
     spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
     if spans and spans[0]:
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT scenario, {keys}, "
+            f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT sid, {keys}, "
             "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
-            f"FROM fp_events GROUP BY scenario, {keys}"
+            f"FROM fp_all WHERE is_result GROUP BY sid, {keys}"
         )
-    else:
+    else:  # each key lives in one scenario: the same groups, with the winner's scenario
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, e.scenario FROM fp_groups g "
-            "JOIN fp_events e ON e.rank = g.win"
+            "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, m.sid FROM fp_groups g "
+            "JOIN fp_meta m ON m.file_id = g.win >> 40"
         )
 
 
@@ -83,7 +89,7 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
         "CAST(recorded_at AS TIMESTAMPTZ) AS captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
-        "bucket_index, result_index FROM fp_events "
+        "bucket_index, result_index FROM fp_all JOIN fp_meta USING (file_id) "
         "WHERE rank IN (SELECT win FROM fp_groups)",
         [now],
     )
@@ -96,37 +102,51 @@ def _sums(endpoint: Endpoint) -> str:
     return ", ".join(parts) or "NULL AS _none"
 
 
-def _counters(
-    endpoint: Endpoint, row: dict[str, Any], money: list[tuple[Any, ...]]
-) -> dict[str, float | int]:
+def _money_sums(endpoint: Endpoint) -> str:
+    """Money totals per currency as one map column; a missing currency counts as usd."""
+    parts = [
+        f"map_from_entries(list(struct_pack(k := cur, v := total)) FILTER (WHERE total IS NOT NULL))"
+        f" AS {f.name}"
+        for f in endpoint.counters
+        if f.type == "money"
+    ]
+    return ", ".join(parts)
+
+
+def _counters(endpoint: Endpoint, row: dict[str, Any]) -> dict[str, float | int]:
     out: dict[str, float | int] = {}
     for f in endpoint.counters:
         if f.type == "money":
             out[f.name] = 0.0
-            # _money groups by currency (None and usd together), so each name comes once.
-            for currency, total in money:
+            for currency, total in sorted((row.get(f.name) or {}).items()):
                 out[f.name if currency == "usd" else f"{f.name}_{currency}"] = float(total)
         else:
             out[f.name] = int(row[f.name])
     return dict(sorted(out.items()))
 
 
-def _money(
-    con: duckdb.DuckDBPyConnection,
-    endpoint: Endpoint,
-    table: str,
-    where: str = "TRUE",
-    params: list[Any] | None = None,
-) -> list[tuple[Any, ...]]:
-    if not any(f.type == "money" for f in endpoint.counters):
-        return []
-    # Summed as decimals; a missing currency counts as usd, like report.counters.
-    return con.execute(
-        "SELECT CASE WHEN amount_currency IS NULL OR amount_currency = 'usd' THEN 'usd' "
-        f"ELSE amount_currency END AS cur, sum(amount_value) FROM {table} "
-        f"WHERE amount_value IS NOT NULL AND {where} GROUP BY cur ORDER BY cur",
-        params or [],
-    ).fetchall()
+def _totals(
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, source: str, by: str
+) -> dict[Any, dict[str, Any]]:
+    """Deduped count and counter totals of ``source`` grouped by ``by`` (summed as decimals)."""
+    money = [f for f in endpoint.counters if f.type == "money"]
+    if not money:
+        return {
+            r["_by"]: r
+            for r in _rows(
+                con, f"SELECT {by} AS _by, count(*) AS deduped, {_sums(endpoint)} FROM {source} "
+                "GROUP BY _by",
+            )
+        }
+    (f,) = money
+    rows = _rows(
+        con,
+        f"SELECT _by, sum(n)::BIGINT AS deduped, {_money_sums(endpoint)} FROM (SELECT {by} AS _by, "
+        f"CASE WHEN {f.name}_currency IS NULL OR {f.name}_currency = 'usd' THEN 'usd' "
+        f"ELSE {f.name}_currency END AS cur, count(*) AS n, sum({f.name}_value) AS total "
+        f"FROM {source} GROUP BY _by, cur) GROUP BY _by",
+    )
+    return {r["_by"]: r for r in rows}
 
 
 def _rows(
@@ -140,58 +160,60 @@ def _rows(
 def stats(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenario_names: list[str]
 ) -> tuple[EndpointStats, dict[str, int]]:
+    """The report's statistics; scenario_names[sid] is the scenario of fp_all.sid."""
     staged = staged_table(endpoint)
-    (total,) = _rows(con, f"SELECT count(*) AS deduped, {_sums(endpoint)} FROM {staged}")
+    total = _totals(con, endpoint, staged, "0").get(0) or _empty(endpoint)
     conflicts, losers = _conflicts(con, endpoint, "fp_groups")
     plain = one(con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted"))
     duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
 
     raw = {
-        r["scenario"]: int(r["raw"])
-        for r in _rows(con, "SELECT scenario, count(*) AS raw FROM fp_events GROUP BY scenario")
+        scenario_names[sid]: int(n)
+        for sid, n in con.execute(
+            "SELECT sid, count(*) FROM fp_all WHERE is_result GROUP BY sid"
+        ).fetchall()
     }
-    s_conflicts, s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)
+    _, s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)
     s_dups = {
-        r["scenario"]: int(r["d"])
-        for r in _rows(
-            con,
-            "SELECT scenario, sum(n - 1) AS d FROM fp_sgroups WHERE NOT conflicted "
-            "GROUP BY scenario",
-        )
+        scenario_names[sid]: int(d)
+        for sid, d in con.execute(
+            "SELECT sid, sum(n - 1) FROM fp_sgroups WHERE NOT conflicted GROUP BY sid"
+        ).fetchall()
     }
     for scenario, same in s_losers:
         s_dups[scenario] = s_dups.get(scenario, 0) + (1 if same else 0)
-    s_sums = {
-        r["scenario"]: r
-        for r in _rows(
-            con,
-            f"SELECT scenario, count(*) AS deduped, {_sums(endpoint)} FROM fp_events "
-            "WHERE rank IN (SELECT win FROM fp_sgroups) GROUP BY scenario",
-        )
-    }
-    scenarios = {}
-    for name in scenario_names:
-        row = s_sums.get(name) or {"deduped": 0, **{f.name: 0 for f in endpoint.counters}}
-        money = _money(
+    spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
+    if spans and spans[0]:
+        s_totals = _totals(
             con,
             endpoint,
-            "fp_events",
-            "scenario = ? AND rank IN (SELECT win FROM fp_sgroups)",
-            [name],
+            "(SELECT * FROM fp_all WHERE rank IN (SELECT win FROM fp_sgroups))",
+            "sid",
         )
-        scenarios[name] = ScenarioStats(
-            int(row["deduped"]), s_dups.get(name, 0), _counters(endpoint, row, money)
+        by_name = {scenario_names[sid]: row for sid, row in s_totals.items()}
+    else:  # the run's winners are each scenario's winners
+        by_name = _totals(con, endpoint, staged, "source_scenario")
+    scenarios = {
+        name: ScenarioStats(
+            int((by_name.get(name) or _empty(endpoint))["deduped"]),
+            s_dups.get(name, 0),
+            _counters(endpoint, by_name.get(name) or _empty(endpoint)),
         )
-    del s_conflicts
+        for name in scenario_names
+    }
     stats = EndpointStats(
         deduped=int(total["deduped"]),
         duplicates=duplicates,
-        counters=_counters(endpoint, total, _money(con, endpoint, staged)),
+        counters=_counters(endpoint, total),
         conflicts=conflicts,
         scenarios=scenarios,
         sample=_sample(con, endpoint),
     )
     return stats, raw
+
+
+def _empty(endpoint: Endpoint) -> dict[str, Any]:
+    return {"deduped": 0, **{f.name: None if f.type == "money" else 0 for f in endpoint.counters}}
 
 
 def _json_value(value: Any) -> Any:
@@ -216,21 +238,29 @@ def _conflicts(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, groups: str, per_scenario: bool = False
 ) -> tuple[list[dict[str, Any]], list[Any]]:
     """Rows of disagreeing keys against their winner: (conflict entries, [(scenario, same)])."""
-    keys = key_columns(endpoint)
+    conflicted = one(con.execute(f"SELECT count(*) FROM {groups} WHERE conflicted"))
+    if not conflicted or not conflicted[0]:
+        return [], []
     names = [n for n, _ in value_columns(endpoint)]
-    match = " AND ".join(f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in keys)
+    match = " AND ".join(
+        f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in _group_keys(endpoint).split(", ")
+    )
     if per_scenario:
-        match += " AND e.scenario = g.scenario"
+        match += " AND e.sid = g.sid"
     winner_cols = ", ".join(
         f"w.{c} AS w_{c}"
         for c in [*names, "scenario", "page_name", "bucket_index", "result_index", "recorded_at"]
     )
     same = " AND ".join(f"e.{n} IS NOT DISTINCT FROM w.{n}" for n in names) or "TRUE"
+    # Only the rows of conflicted keys, with their file's scenario, page and capture time.
     rows = _rows(
         con,
+        "WITH g AS (SELECT * FROM " + groups + " WHERE conflicted), "
+        "ev AS (SELECT a.*, m.scenario, m.page_name, m.recorded_at, m.group_by FROM fp_all a "
+        "JOIN fp_meta m USING (file_id) WHERE a.is_result) "
         f"SELECT e.*, {winner_cols}, ({same}) AS same, {key_sql(endpoint, 'w.')} AS key_hash "
-        f"FROM {groups} g JOIN fp_events e ON {match} JOIN fp_events w ON w.rank = g.win "
-        "WHERE g.conflicted AND e.rank <> g.win ORDER BY key_hash, e.rank DESC",
+        f"FROM g JOIN ev e ON {match} JOIN ev w ON w.rank = g.win "
+        "WHERE e.rank <> g.win ORDER BY key_hash, e.rank DESC",
     )
     losers = [(r["scenario"], r["same"]) for r in rows]
     entries = []

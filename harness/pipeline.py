@@ -18,7 +18,7 @@ from typing import Any
 
 import duckdb
 
-from . import checksums, fastpath, faults, fixtures, integrity, reference, report
+from . import checksums, fastpath, faults, fixtures, integrity, reference, report, tokens
 from .endpoints import ENDPOINTS, REGISTRY
 from .errors import (
     DatabaseError,
@@ -104,7 +104,13 @@ def prepare(
     """
     now = now or datetime.now(UTC)
     manifest = options.checksums or default_checksums(options.fixtures)
-    verified = checksums.verify(manifest, options.fixtures)
+    counted: dict[str, tokens.Tokens] = {}
+
+    def count_tokens(path: Path, data: bytes) -> None:
+        if path.suffix == ".json":
+            counted[fastpath.file_key(path)] = tokens.count(data)
+
+    verified = checksums.verify(manifest, options.fixtures, count_tokens)
     selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
     con = workspace()
     try:
@@ -117,7 +123,7 @@ def prepare(
                 continue
             if fetch is None and endpoint.bucketed and not os.environ.get(REFERENCE_ENV):
                 try:
-                    fast = fastpath.run(con, endpoint, scenarios, now)
+                    fast = fastpath.run(con, endpoint, scenarios, now, counted)
                 except fastpath.Declined:
                     selected_reference += scenarios
                 else:

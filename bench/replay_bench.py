@@ -133,7 +133,7 @@ def main() -> None:
         f"{'x floor':>8} {'2nd/1st':>8} {'peak MiB':>9}"
     )
     print(header)
-    for size, r in results.items():
+    for r in results.values():
         print(
             f"{r['rawResults']:>9} {r['floorSeconds']:>8} {r['replaySeconds']:>9} "
             f"{r['secondReplaySeconds']:>7} {r['resultsPerSecond']:>10} {r['ratioToFloor']:>8} "

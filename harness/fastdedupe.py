@@ -88,7 +88,7 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
         f"{key_sql(endpoint)} AS dedupe_key, "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
-        "CAST(recorded_at AS TIMESTAMPTZ) AS captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
+        "captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
         "bucket_index, result_index FROM fp_all JOIN fp_meta USING (file_id) "
         "WHERE rank IN (SELECT win FROM fp_groups)",
         [now],
@@ -105,8 +105,8 @@ def _sums(endpoint: Endpoint) -> str:
 def _money_sums(endpoint: Endpoint) -> str:
     """Money totals per currency as one map column; a missing currency counts as usd."""
     parts = [
-        f"map_from_entries(list(struct_pack(k := cur, v := total)) FILTER (WHERE total IS NOT NULL))"
-        f" AS {f.name}"
+        "map_from_entries(list(struct_pack(k := cur, v := total)) "
+        f"FILTER (WHERE total IS NOT NULL)) AS {f.name}"
         for f in endpoint.counters
         if f.type == "money"
     ]
@@ -134,7 +134,8 @@ def _totals(
         return {
             r["_by"]: r
             for r in _rows(
-                con, f"SELECT {by} AS _by, count(*) AS deduped, {_sums(endpoint)} FROM {source} "
+                con,
+                f"SELECT {by} AS _by, count(*) AS deduped, {_sums(endpoint)} FROM {source} "
                 "GROUP BY _by",
             )
         }

@@ -35,7 +35,7 @@ from .endpoints import SQL_TYPES, Endpoint, Field
 from .errors import HarnessError
 from .models import BUCKET_SECONDS, Page, Scenario
 from .report import EndpointStats, ScenarioRun
-from .store.connection import one
+from .store.connection import columns_select, one
 from .store.tables import value_columns
 
 META = (
@@ -101,10 +101,12 @@ def _meta_table(con: duckdb.DuckDBPyConnection, scenarios: list[Scenario]) -> li
         )
         for column, value in zip(columns, row, strict=True):
             column.append(value)
-    select = ", ".join(
-        f"unnest(?::{spec.split()[1]}[]) AS {spec.split()[0]}" for spec in META
+    select = columns_select([(spec.split()[0], spec.split()[1]) for spec in META])
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE fp_meta AS SELECT *, CAST(recorded_at AS TIMESTAMPTZ) "
+        f"AS captured_at FROM (SELECT {select})",
+        columns,
     )
-    con.execute(f"CREATE OR REPLACE TEMP TABLE fp_meta AS SELECT {select}", columns)
     return columns[0]
 
 
@@ -166,7 +168,9 @@ def _fields(endpoint: Endpoint) -> tuple[list[str], list[str], list[str], list[s
             (raw,) = raws
             value, value_bad = _value(Field("value", "number"), f"{raw}.value")
             currency = f"{raw}.currency"
-            keys += [f"({value_raw} IS NOT NULL)::INTEGER" for value_raw in (f"{raw}.value", currency)]
+            keys += [
+                f"({value_raw} IS NOT NULL)::INTEGER" for value_raw in (f"{raw}.value", currency)
+            ]
             strings.append(f"({currency} IS NOT NULL)::INTEGER")
             # DuckDB prints a double as its shortest round-trip text, as Python's repr does.
             typed.append(
@@ -250,9 +254,7 @@ def _read(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, files: list[str]) 
     )
 
 
-def _balance(
-    con: duckdb.DuckDBPyConnection, counted: Mapping[str, tokens.Tokens]
-) -> list[str]:
+def _balance(con: duckdb.DuckDBPyConnection, counted: Mapping[str, tokens.Tokens]) -> list[str]:
     """Files whose token counts do not balance against the read; raises Declined on a file
     that did not read as exactly one page."""
     rows = con.execute(

@@ -87,5 +87,11 @@ def one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:
     return rows[0] if rows else None
 
 
+def columns_select(spec: list[tuple[str, str]]) -> str:
+    """A SELECT list turning one list parameter per column into rows: Python columns move
+    into DuckDB as a handful of LIST values, never one ``execute`` per row."""
+    return ", ".join(f"unnest(?::{sql_type}[]) AS {name}" for name, sql_type in spec)
+
+
 def _quoted(path: Path) -> str:
     return str(path).replace("'", "''")

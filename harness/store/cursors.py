@@ -6,7 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import duckdb
-import pyarrow as pa
+
+from .connection import columns_select
 
 
 @dataclass(frozen=True)
@@ -24,26 +25,21 @@ def save(con: duckdb.DuckDBPyConnection, cursors: list[Cursor], synced_at: datet
     """Upsert every cursor in one statement."""
     if not cursors:
         return
-    fields = (
-        "endpoint",
-        "project_id",
-        "request_fingerprint",
-        "next_page",
-        "has_more",
-        "window_start",
-        "window_end",
+    spec = [
+        ("endpoint", "VARCHAR"),
+        ("project_id", "VARCHAR"),
+        ("request_fingerprint", "VARCHAR"),
+        ("next_page", "VARCHAR"),
+        ("has_more", "BOOLEAN"),
+        ("window_start", "BIGINT"),
+        ("window_end", "BIGINT"),
+    ]
+    con.execute(
+        "INSERT OR REPLACE INTO sync_cursors SELECT endpoint, project_id, request_fingerprint, "
+        "next_page, has_more, to_timestamp(window_start), to_timestamp(window_end), "
+        f"CAST(? AS TIMESTAMPTZ) FROM (SELECT {columns_select(spec)})",
+        [synced_at, *([getattr(c, name) for c in cursors] for name, _ in spec)],
     )
-    arrow = pa.table({f: [getattr(c, f) for c in cursors] for f in fields})
-    con.register("arrow_cursors", arrow)
-    try:
-        con.execute(
-            "INSERT OR REPLACE INTO sync_cursors SELECT endpoint, project_id, request_fingerprint, "
-            "next_page, has_more, to_timestamp(window_start), to_timestamp(window_end), "
-            "CAST(? AS TIMESTAMPTZ) FROM arrow_cursors",
-            [synced_at],
-        )
-    finally:
-        con.unregister("arrow_cursors")
 
 
 def load(con: duckdb.DuckDBPyConnection, endpoint: str) -> list[Cursor]:

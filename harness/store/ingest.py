@@ -1,4 +1,4 @@
-"""Set-based upserts into DuckDB: events move as one Arrow table per endpoint, never row by row.
+"""Set-based upserts into DuckDB: events move as one list per column, never row by row.
 
 Default ``update-insert``: ``UPDATE ... FROM`` then ``INSERT ... WHERE NOT EXISTS``, as the
 original ingestion job did, keyed on the non-null ``dedupe_key`` with no index. Option
@@ -13,11 +13,10 @@ from datetime import datetime
 from typing import Any, Literal
 
 import duckdb
-import pyarrow as pa
 
 from ..endpoints import Endpoint
 from ..models import Event
-from .connection import one
+from .connection import columns_select, one
 from .tables import METADATA, columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
@@ -26,14 +25,9 @@ UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
 # faster than MERGE and re-runs equally fast, so it is the default.
 DEFAULT_UPSERT_MODE: UpsertMode = "update-insert"
 
-_ARROW: dict[str, Any] = {
-    "VARCHAR": pa.string(),
-    "BIGINT": pa.int64(),
-    "BOOLEAN": pa.bool_(),
-    "TIMESTAMPTZ": pa.int64(),  # Unix seconds, converted with to_timestamp() in SQL
-    "DOUBLE": pa.float64(),
-    "DECIMAL(38,18)": pa.string(),  # exact decimal text, CAST in SQL
-}
+# How each column type travels as a list parameter: timestamps as Unix seconds (to_timestamp()
+# in SQL), decimals as their exact text (CAST in SQL).
+_CARRIER = {"TIMESTAMPTZ": "BIGINT"}
 
 
 @dataclass(frozen=True)
@@ -60,36 +54,43 @@ def stage(
 ) -> str:
     """Load ``events`` (already deduped) into a temp table shaped like the target plus location."""
     data_cols = [(n, t) for n, t in columns(endpoint) if (n, t) not in METADATA]
-    arrays: dict[str, Any] = {}
+    spec: list[tuple[str, str]] = []
+    values: list[list[Any]] = []
     for name, sql_type in data_cols:
         if name == "dedupe_key":
-            values: list[Any] = [e.dedupe_key for e in events]
+            column: list[Any] = [e.dedupe_key for e in events]
         elif name == "group_by":
-            values = [",".join(e.key["group_by"]) for e in events]
+            column = [",".join(e.key["group_by"]) for e in events]
         else:
-            values = [e.key.get(name, e.values.get(name)) for e in events]
+            column = [e.key.get(name, e.values.get(name)) for e in events]
             if sql_type.startswith("DECIMAL"):
-                values = [None if v is None else str(v) for v in values]
-        arrays[name] = pa.array(values, type=_ARROW[sql_type])
-    arrays["source_scenario"] = pa.array([e.location.scenario for e in events], pa.string())
-    arrays["source_page"] = pa.array([e.location.page for e in events], pa.string())
-    arrays["captured_at"] = pa.array([e.rank[0] for e in events], pa.string())
-    arrays["bucket_index"] = pa.array([e.location.bucket_index for e in events], pa.int64())
-    arrays["result_index"] = pa.array([e.location.result_index for e in events], pa.int64())
-    arrow = pa.table(arrays)
+                column = [None if v is None else str(v) for v in column]
+        carrier = "VARCHAR" if sql_type.startswith("DECIMAL") else sql_type
+        spec.append((name, _CARRIER.get(carrier, carrier)))
+        values.append(column)
+    spec += [
+        ("source_scenario", "VARCHAR"),
+        ("source_page", "VARCHAR"),
+        ("captured_at", "VARCHAR"),
+        ("bucket_index", "BIGINT"),
+        ("result_index", "BIGINT"),
+    ]
+    values += [
+        [e.location.scenario for e in events],
+        [e.location.page for e in events],
+        [e.rank[0] for e in events],
+        [e.location.bucket_index for e in events],
+        [e.location.result_index for e in events],
+    ]
     name = staged_table(endpoint)
     select = ", ".join(_sql_value(n, t) for n, t in data_cols)
-    con.register("arrow_events", arrow)
-    try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select}, a.source_scenario, "
-            "a.source_page, CAST(a.captured_at AS TIMESTAMPTZ) AS captured_at, "
-            f"CAST(? AS TIMESTAMPTZ) AS synced_at, a.bucket_index, a.result_index "
-            "FROM arrow_events a",
-            [synced_at],
-        )
-    finally:
-        con.unregister("arrow_events")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select}, a.source_scenario, "
+        "a.source_page, CAST(a.captured_at AS TIMESTAMPTZ) AS captured_at, "
+        "CAST(? AS TIMESTAMPTZ) AS synced_at, a.bucket_index, a.result_index "
+        f"FROM (SELECT {columns_select(spec)}) a",
+        [synced_at, *values],
+    )
     return name
 
 

@@ -22,7 +22,7 @@ Steps, one endpoint at a time:
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -254,7 +254,9 @@ def _read(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, files: list[str]) 
     )
 
 
-def _balance(con: duckdb.DuckDBPyConnection, counted: Mapping[str, tokens.Tokens]) -> list[str]:
+def _balance(
+    con: duckdb.DuckDBPyConnection, counted: Callable[[], Mapping[str, tokens.Tokens]] | None
+) -> list[str]:
     """Files whose token counts do not balance against the read; raises Declined on a file
     that did not read as exactly one page."""
     rows = con.execute(
@@ -262,11 +264,12 @@ def _balance(con: duckdb.DuckDBPyConnection, counted: Mapping[str, tokens.Tokens
         " coalesce(sum(nkeys), 0), coalesce(sum(nstrings), 0) "
         "FROM fp_meta m LEFT JOIN fp_all a USING (file_id) GROUP BY m.filename"
     ).fetchall()
+    known = counted() if counted else {}
     suspects = []
     for filename, pages, keys, strings in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        found = counted.get(file_key(filename))
+        found = known.get(file_key(filename))
         if found is None:
             found = tokens.count(Path(filename).read_bytes())
         if not found.balanced(int(keys), int(strings)):
@@ -368,12 +371,12 @@ def run(
     endpoint: Endpoint,
     scenarios: list[Scenario],
     now: datetime,
-    counted: Mapping[str, tokens.Tokens] | None = None,
+    counted: Callable[[], Mapping[str, tokens.Tokens]] | None = None,
 ) -> FastResult:
     """Validate, flatten, dedupe and stage every page of ``endpoint``; raises Declined.
 
-    ``counted``: token counts by file_key, taken while the checksums were verified (files
-    missing from it are read and counted here)."""
+    ``counted``: returns the token counts by file_key, taken while the checksums were verified
+    (it may wait for them; files missing from it are read and counted here)."""
     files = _meta_table(con, scenarios)
     try:
         _read(con, endpoint, files)
@@ -381,7 +384,7 @@ def run(
         raise Declined(f"DuckDB could not read the pages: {exc}") from exc
     try:
         _sql_checks(con, endpoint)
-        found = _examine(endpoint, scenarios, _balance(con, counted or {}))
+        found = _examine(endpoint, scenarios, _balance(con, counted))
         chain_results = _chains(con, scenarios)
         fastdedupe.group(con, endpoint)
         fastdedupe.stage(con, endpoint, now)

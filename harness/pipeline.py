@@ -11,6 +11,8 @@ database file; any failure inside the transaction rolls it back.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -110,7 +112,30 @@ def prepare(
         if path.suffix == ".json":
             counted[fastpath.file_key(path)] = tokens.count(data)
 
-    verified = checksums.verify(manifest, options.fixtures, count_tokens)
+    # Checksums (and token counts) are computed on a second thread while DuckDB reads: hashing
+    # and numpy release the GIL, as DuckDB does. A checksum failure still wins over any error
+    # it may have caused downstream, and nothing is written before it is known.
+    with ThreadPoolExecutor(1, thread_name_prefix="harness-checksums") as pool:
+        verifying = pool.submit(checksums.verify, manifest, options.fixtures, count_tokens)
+
+        def verified_counts() -> dict[str, tokens.Tokens]:
+            verifying.result()
+            return counted
+
+        try:
+            return _prepare(options, fetch, now, verified_counts, verifying)
+        except BaseException:
+            verifying.result()  # raises the checksum problems, if any, in place of this one
+            raise
+
+
+def _prepare(
+    options: ReplayOptions,
+    fetch: reference.Fetch | None,
+    now: datetime,
+    counted: Callable[[], Mapping[str, tokens.Tokens]],
+    verifying: Future[checksums.Verified],
+) -> Prepared:
     selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
     con = workspace()
     try:
@@ -131,6 +156,7 @@ def prepare(
                     stats[endpoint.name] = fast.stats
                 continue
             selected_reference += scenarios
+        verified = verifying.result()  # the Python stages parse only verified bytes
         ref_runs, ref_stats = reference.stage_reference(
             con, reference.load(selected_reference, fetch), now
         )

@@ -20,8 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-QUOTE, BACKSLASH, COLON = ord('"'), ord("\\"), ord(":")
-_NULL = np.frombuffer(b"null", dtype=np.uint8)
+QUOTE = ord('"')
 # What may stand right before and right after a null that is a value, not part of a word.
 _BEFORE = np.zeros(256, dtype=bool)
 _BEFORE[list(b": \t\r\n,[")] = True
@@ -43,21 +42,36 @@ class Tokens:
         )
 
 
-def count(data: bytes) -> Tokens:
+def _starts(data: bytes, word: bytes) -> np.ndarray:
+    """Offsets of every occurrence of a 2- or 4-byte ``word``: the bytes viewed as words at
+    each alignment, so that one comparison pass covers them all."""
+    size = len(word)
+    dtype = np.dtype(f"<u{size}")
+    value = int.from_bytes(word, "little")
+    found = []
+    for offset in range(size):
+        n = (len(data) - offset) // size
+        if n > 0:
+            words = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
+            found.append(np.flatnonzero(words == value) * size + offset)
+    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+
+
+def _nulls(data: bytes) -> int:
+    starts = _starts(data, b"null")
+    if not starts.size:
+        return 0
     a = np.frombuffer(data, dtype=np.uint8)
-    if a.size < 4:
-        return Tokens(int(np.count_nonzero(a == QUOTE)), 0, 0, 0)
-    quote = a == QUOTE
-    after_quote = quote[:-1]
-    starts = np.flatnonzero(
-        (a[:-3] == _NULL[0]) & (a[1:-2] == _NULL[1]) & (a[2:-1] == _NULL[2]) & (a[3:] == _NULL[3])
-    )
     before = np.where(starts > 0, _BEFORE[a[np.maximum(starts - 1, 0)]], False)
     follows = starts + 4
     after = np.where(follows < a.size, _AFTER[a[np.minimum(follows, a.size - 1)]], True)
+    return int(np.count_nonzero(before & after))
+
+
+def count(data: bytes) -> Tokens:
     return Tokens(
-        quotes=int(np.count_nonzero(quote)),
-        escaped=int(np.count_nonzero((a[:-1] == BACKSLASH) & quote[1:])),
-        keys=int(np.count_nonzero(after_quote & (a[1:] == COLON))),
-        nulls=int(np.count_nonzero(before & after)),
+        quotes=int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == QUOTE)),
+        escaped=len(_starts(data, b'\\"')) if b"\\" in data else 0,
+        keys=len(_starts(data, b'":')),
+        nulls=_nulls(data) if b"null" in data else 0,
     )

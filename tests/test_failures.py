@@ -40,6 +40,14 @@ def test_checksum_mismatch(populated: Corpus) -> None:
     )
 
 
+def test_checksum_wins_over_what_the_corruption_breaks(populated: Corpus) -> None:
+    """Checksums are verified while DuckDB already reads: a corrupted page that also breaks
+    the JSON, the schema and the chain is still reported as the checksum problem."""
+    page = populated.page("usage_completions/multipage", 2)
+    page.write_text(page.read_text()[:-40])
+    _fails(populated, 1, "ChecksumError", "multipage/page-002.json")
+
+
 def test_unlisted_file(populated: Corpus) -> None:
     (populated.fixtures / "usage_completions" / "basic" / "notes.txt").write_text("hi\n")
     _fails(populated, 1, "ChecksumError", "basic/notes.txt", "not listed")

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, Corpus, db_contents
-from harness import checksums, fastpath, fixtures, pipeline
+from harness import checksums, errors, fastpath, fixtures, pipeline, tokens
 from harness.endpoints import ENDPOINTS
 from harness.store import workspace
 
@@ -191,3 +191,118 @@ def test_endpoints_without_results(
     entry = fast["endpoints"]["usage_moderations"]
     assert entry["totalRawEvents"] == 0
     assert entry["totalBuckets"] == (2 if shape == "empty buckets" else 0)
+
+
+def _long_chain(root: Path, pages: int = 40) -> Path:
+    """One completions scenario of ``pages`` daily pages: more files than DuckDB's JSON type
+    inference samples (32), so a late page tests the read itself, not the sample."""
+    results = [
+        {
+            "object": "organization.usage.completions.result",
+            "input_tokens": 5,
+            "output_tokens": 2,
+            "num_model_requests": 1,
+            "project_id": None,
+            "model": "gpt-4o",
+        }
+    ]
+    chain = [
+        {
+            "object": "page",
+            "has_more": p < pages - 1,
+            "next_page": f"page_{p}" if p < pages - 1 else None,
+            "data": [
+                {
+                    "object": "bucket",
+                    "start_time": START + p * DAY,
+                    "end_time": START + (p + 1) * DAY,
+                    "results": results,
+                }
+            ],
+        }
+        for p in range(pages)
+    ]
+    _write(
+        root,
+        [
+            {
+                "name": "long",
+                "recorded_at": "2025-10-01T00:00:00Z",
+                "group_by": ["model"],
+                "start": START,
+                "pages": chain,
+            }
+        ],
+    )
+    return root / "fixtures" / "usage_completions" / "long" / f"page-{pages:03d}.json"
+
+
+def _edit_last_result(last: Path, root: Path, change: dict[str, Any]) -> None:
+    body = json.loads(last.read_text())
+    body["data"][0]["results"][0].update(change)
+    last.write_text(json.dumps(body))
+    checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
+
+
+def test_unknown_field_in_a_late_page_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    last = _long_chain(tmp_path)
+    _edit_last_result(last, tmp_path, {"organization_id": "org_1"})
+    _assert_fast_path_accepts(tmp_path)  # the page is examined, not the endpoint declined
+    fast = _replay(tmp_path, "fast.duckdb", monkeypatch, reference=False)
+    slow = _replay(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    assert fast == slow
+    assert fast["endpoints"]["usage_completions"]["unknownFields"] == ["results[].organization_id"]
+
+
+@pytest.mark.parametrize(
+    ("change", "pointer"),
+    [
+        ({"input_tokens": "5"}, "input_tokens"),  # DuckDB alone would read it as 5
+        ({"input_tokens": 1.5}, "input_tokens"),  # ... or round it to 2
+        ({"input_tokens": True}, "input_tokens"),  # ... or read it as 1
+        ({"model": 7}, "model"),  # ... or read it as '7'
+        ({"model": {"name": "gpt-4o"}}, "model"),  # ... or as its JSON text
+        ({"batch": 1}, "batch"),
+    ],
+)
+def test_wrong_type_in_a_late_page_is_a_schema_error(
+    tmp_path: Path, change: dict[str, Any], pointer: str
+) -> None:
+    last = _long_chain(tmp_path)
+    _edit_last_result(last, tmp_path, change)
+    with pytest.raises(errors.SchemaError) as caught:
+        pipeline.replay(
+            pipeline.ReplayOptions(fixtures=tmp_path / "fixtures", db=tmp_path / "x.db")
+        )
+    (problem,) = caught.value.problems
+    assert (problem.file, problem.pointer) == (
+        "usage_completions/long/page-040.json",
+        f"/data/0/results/0/{pointer}",
+    )
+    assert not (tmp_path / "x.db").exists()
+
+
+def test_unusual_formatting_replays_like_the_reference(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Spaces before colons and escaped quotes defeat the token counts: the page is then
+    examined by the reference validator, and the result is the same."""
+    last = _long_chain(tmp_path)
+    body = json.loads(last.read_text())
+    body["data"][0]["results"][0]["model"] = 'gpt-4o "mini"'
+    last.write_text(json.dumps(body, indent=1, separators=(",", " : ")))
+    checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
+    _assert_fast_path_accepts(tmp_path)
+    fast = _replay(tmp_path, "fast.duckdb", monkeypatch, reference=False)
+    assert fast == _replay(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+
+
+def test_token_counts() -> None:
+    text = b'{"a": null, "b": "x\\"y", "nullable": 1, "c":null, "d": [null]}'
+    assert tokens.count(text) == tokens.Tokens(quotes=13, escaped=1, keys=5, nulls=3)
+    # keys seen: b, nullable (a, c, d hold nulls); strings seen: "x\"y"
+    assert tokens.count(b'{"a": 1, "b": "x"}').balanced(keys_seen=2, strings_seen=1)
+    assert not tokens.count(b'{"a": 1, "b": 2}').balanced(keys_seen=2, strings_seen=1)
+    assert not tokens.count(b'{"a": 1, "z": 2}').balanced(keys_seen=1, strings_seen=0)

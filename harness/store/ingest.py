@@ -114,13 +114,24 @@ def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCou
     return WriteCounts(int(row[0]), int(row[1]), int(row[2]))
 
 
+def _empty(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+    return one(con.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)")) == (0,)
+
+
 def upsert(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, mode: UpsertMode = DEFAULT_UPSERT_MODE
 ) -> WriteCounts:
     """Write the staged rows of ``endpoint`` into its table; returns what changed."""
-    counts = count_writes(con, endpoint)
     staged, table = staged_table(endpoint), endpoint.table
     names = [n for n, _ in columns(endpoint)]
+    if _empty(con, table):  # a first load: no key can match, so nothing to compare
+        row = one(
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {staged}"
+            )
+        )
+        return WriteCounts(int(row[0]) if row else 0, 0, 0)
+    counts = count_writes(con, endpoint)
     updated = [n for n, _ in value_columns(endpoint) + list(METADATA)]
     insert_cols = ", ".join(names)
     insert_vals = ", ".join(f"s.{n}" for n in names)

@@ -107,9 +107,9 @@ def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
 
 
 def _emit(built: dict[str, Any], args: argparse.Namespace, footer: str) -> int:
-    report.write(built, args.report)
+    text = report.write(built, args.report)
     if args.json:
-        sys.stdout.write(report.dumps(built))
+        sys.stdout.write(text)
     else:
         console.print_summary(built)
         console.print_lines([footer])

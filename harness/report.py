@@ -253,12 +253,15 @@ def dumps(report: dict[str, Any]) -> str:
     return json.dumps(report, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def write(report: dict[str, Any], path: Path) -> None:
+def write(report: dict[str, Any], path: Path) -> str:
+    """Write the canonical text to ``path``; returns it (to print without dumping twice)."""
+    text = dumps(report)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(dumps(report), encoding="utf-8", newline="\n")
+        path.write_text(text, encoding="utf-8", newline="\n")
     except OSError as exc:
         raise PathError(f"cannot write report {path}: {exc.strerror}") from exc
+    return text
 
 
 def without_writes(report: dict[str, Any]) -> dict[str, Any]:

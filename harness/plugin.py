@@ -50,11 +50,21 @@ def _option(config: pytest.Config, name: str) -> Path | None:
     return path if path.is_absolute() else config.rootpath / path
 
 
+_PREVIOUS_ROOT = pytest.StashKey[Path]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "harness_scenario: a replayed fixture scenario")
     snapshot_dir = _option(config, "snapshot_dir")
     assert snapshot_dir is not None
+    config.stash[_PREVIOUS_ROOT] = ReportSnapshotExtension.snapshot_root
     ReportSnapshotExtension.snapshot_root = snapshot_dir
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    # A session run in-process inside another (pytester) must hand the outer one its root back.
+    if _PREVIOUS_ROOT in config.stash:
+        ReportSnapshotExtension.snapshot_root = config.stash[_PREVIOUS_ROOT]
 
 
 def _scenarios(config: pytest.Config) -> list[Scenario]:

@@ -44,13 +44,6 @@ def key_sql(endpoint: Endpoint, prefix: str = "") -> str:
     return f"md5({text})"
 
 
-KEY_NAMES = ("window_start", "window_end", "group_by")
-
-
-def key_columns(endpoint: Endpoint) -> list[str]:
-    return [*KEY_NAMES, *(f.name for f in endpoint.dimensions)]
-
-
 def _group_keys(endpoint: Endpoint) -> str:
     # gid stands for group_by: the same text within one run, and an integer groups faster.
     return ", ".join(["window_start", "window_end", "gid", *(f.name for f in endpoint.dimensions)])

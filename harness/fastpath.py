@@ -38,20 +38,20 @@ from .report import EndpointStats, ScenarioRun
 from .store.connection import columns_select, one
 from .store.tables import value_columns
 
-META = (
-    "filename VARCHAR",
-    "file_id BIGINT",  # the page's capture rank: recorded_at, scenario, page number
-    "sid INTEGER",
-    "scenario VARCHAR",
-    "page_no INTEGER",
-    "page_name VARCHAR",
-    "recorded_at VARCHAR",
-    "group_by VARCHAR",
-    "gid INTEGER",  # group_by as a small integer: dedupe groups by it
-    "req_start BIGINT",
-    "req_end BIGINT",
-    "width BIGINT",
-)
+META = [
+    ("filename", "VARCHAR"),
+    ("file_id", "BIGINT"),  # the page's capture rank: recorded_at, scenario, page number
+    ("sid", "INTEGER"),
+    ("scenario", "VARCHAR"),
+    ("page_no", "INTEGER"),
+    ("page_name", "VARCHAR"),
+    ("recorded_at", "VARCHAR"),
+    ("group_by", "VARCHAR"),
+    ("gid", "INTEGER"),  # group_by as a small integer: dedupe groups by it
+    ("req_start", "BIGINT"),
+    ("req_end", "BIGINT"),
+    ("width", "BIGINT"),
+]
 
 
 class Declined(Exception):
@@ -101,10 +101,9 @@ def _meta_table(con: duckdb.DuckDBPyConnection, scenarios: list[Scenario]) -> li
         )
         for column, value in zip(columns, row, strict=True):
             column.append(value)
-    select = columns_select([(spec.split()[0], spec.split()[1]) for spec in META])
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE fp_meta AS SELECT *, CAST(recorded_at AS TIMESTAMPTZ) "
-        f"AS captured_at FROM (SELECT {select})",
+        f"AS captured_at FROM (SELECT {columns_select(META)})",
         columns,
     )
     return columns[0]

@@ -11,7 +11,9 @@ by a colon, and every other quote pair is a string value, so
 
 Formatting or content these simple counts cannot see through (a space before a colon, an escaped
 quote before a colon, the word null inside a string) only ever breaks the balance, which sends the
-file to the reference validator: slower, never wrong.
+file to the reference validator: slower, never wrong. What the counts cannot see is two
+anomalies in one file that cancel exactly (an unknown non-null field and a string field holding
+a number, say); each alone breaks the balance.
 """
 
 from __future__ import annotations

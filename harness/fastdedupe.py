@@ -49,17 +49,19 @@ def _group_keys(endpoint: Endpoint) -> str:
     return ", ".join(["window_start", "window_end", "gid", *(f.name for f in endpoint.dimensions)])
 
 
-def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
     """One row per dedupe key (NULLs group together): the winning rank, and whether the
-    key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ)."""
+    key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ).
+    Returns whether any key spans scenarios."""
     keys = _group_keys(endpoint)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
         "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans "
         f"FROM fp_all WHERE is_result GROUP BY {keys}"
     )
-    spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
-    if spans and spans[0]:
+    row = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
+    spans = bool(row and row[0])
+    if spans:
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT sid, {keys}, "
             "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
@@ -70,6 +72,7 @@ def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
             "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, m.sid FROM fp_groups g "
             "JOIN fp_meta m ON m.file_id = g.win >> 40"
         )
+    return spans
 
 
 def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
@@ -152,9 +155,10 @@ def _rows(
 
 
 def stats(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenario_names: list[str]
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenario_names: list[str], spans: bool
 ) -> tuple[EndpointStats, dict[str, int]]:
-    """The report's statistics; scenario_names[sid] is the scenario of fp_all.sid."""
+    """The report's statistics; scenario_names[sid] is the scenario of fp_all.sid, ``spans``
+    what group() returned."""
     staged = staged_table(endpoint)
     total = _totals(con, endpoint, staged, "0").get(0) or _empty(endpoint)
     conflicts, losers = _conflicts(con, endpoint, "fp_groups")
@@ -176,8 +180,7 @@ def stats(
     }
     for scenario, same in s_losers:
         s_dups[scenario] = s_dups.get(scenario, 0) + (1 if same else 0)
-    spans = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
-    if spans and spans[0]:
+    if spans:
         s_totals = _totals(
             con,
             endpoint,

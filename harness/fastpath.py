@@ -177,9 +177,9 @@ def run(
         _sql_checks(con, endpoint)
         found = _examine(endpoint, scenarios, _balance(con, counted))
         chain_results = _chains(con, scenarios)
-        fastdedupe.group(con, endpoint)
+        spans = fastdedupe.group(con, endpoint)
         fastdedupe.stage(con, endpoint, now)
-        stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios])
+        stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
     finally:
         con.execute(
             "DROP TABLE IF EXISTS fp_all; "

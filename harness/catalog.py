@@ -68,8 +68,8 @@ def render(fixtures_dir: Path) -> str:
 
 
 COMMON_COLUMNS = {
-    "dedupe_key": "hash of the full dedupe key, null encoded explicitly; unique per table "
-    "(proved by an integrity check, no index)",
+    "dedupe_key": "hash of the full dedupe key, null encoded explicitly; a virtual column "
+    "DuckDB computes on read; unique per table (proved by an integrity check, no index)",
     "window_start": "bucket start (the API's `start_time`, Unix seconds, as UTC time)",
     "window_end": "bucket end, exclusive (the API's `end_time`)",
     "group_by": "the request's `group_by` fields, sorted, comma-separated ('' when ungrouped)",

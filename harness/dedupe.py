@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .models import Event, Rank, canonical_json
+from .models import Event, Rank, canonical_json, key_order
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class Conflict:
 
 @dataclass(frozen=True)
 class Deduped:
-    unique: list[Event]  # winners, sorted by (endpoint, dedupe_key)
+    unique: list[Event]  # winners, sorted by endpoint, then models.key_order
     duplicates: int  # losers equal to their winner
     conflicts: list[Conflict]  # losers that differ, sorted like ``unique``
 
@@ -39,7 +39,7 @@ def dedupe(events: Iterable[Event]) -> Deduped:
     unique: list[Event] = []
     conflicts: list[Conflict] = []
     duplicates = 0
-    for group_key in sorted(groups):
+    for group_key in sorted(groups, key=lambda k: (k[0], key_order(groups[k][0].key))):
         group = sorted(groups[group_key], key=_order, reverse=True)
         winner = group[0]
         unique.append(winner)

@@ -2,8 +2,8 @@
 
 Works on ``fp_all`` (one row per result, with a BIGINT capture ``rank`` whose top bits are the
 file's id in ``fp_meta``, and a hash ``vh`` of its values) that fastpath.py builds. Keys group
-together with NULLs equal; the highest rank wins, as in dedupe.py; the dedupe key text is
-models.dedupe_key's encoding, computed in SQL.
+together with NULLs equal; the highest rank wins, as in dedupe.py. The staged rows carry no
+dedupe_key: the tables compute it (migration 0006).
 """
 
 from __future__ import annotations
@@ -14,34 +14,17 @@ from typing import Any
 
 import duckdb
 
-from .endpoints import SQL_TYPES, Endpoint
+from .endpoints import Endpoint
 from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats
 from .store.connection import one
 from .store.ingest import staged_table
 from .store.tables import value_columns
 
 
-def encode(column: str, sql_type: str) -> str:
-    """models.encode_key_part in SQL."""
-    if sql_type == "BOOLEAN":
-        return f"CASE WHEN {column} IS NULL THEN '~' WHEN {column} THEN 't' ELSE 'f' END"
-    if sql_type == "BIGINT":
-        return f"coalesce(CAST({column} AS VARCHAR), '~')"
-    return (
-        f"CASE WHEN {column} IS NULL THEN '~' ELSE strlen({column})::VARCHAR || ':' || {column} END"
-    )
-
-
-def key_sql(endpoint: Endpoint, prefix: str = "") -> str:
-    """models.dedupe_key in SQL: endpoint|window_start|window_end|group_by|dimensions."""
-    parts = [
-        f"{prefix}window_start::VARCHAR",
-        f"{prefix}window_end::VARCHAR",
-        encode(f"{prefix}group_by", "VARCHAR"),
-    ]
-    parts += [encode(prefix + f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
-    text = " || '|' || ".join([f"'{endpoint.name}'", *parts])
-    return f"md5({text})"
+def key_order(endpoint: Endpoint, prefix: str = "") -> str:
+    """models.key_order as an ORDER BY list."""
+    names = ["window_start", "window_end", "group_by", *(f.name for f in endpoint.dimensions)]
+    return ", ".join(f"{prefix}{n} NULLS FIRST" for n in names)
 
 
 def _group_keys(endpoint: Endpoint) -> str:
@@ -76,12 +59,11 @@ def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
 
 
 def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
-    """The winners, shaped like store/ingest.stage's table, keyed like models.dedupe_key."""
+    """The winners, shaped like store/ingest.stage's table."""
     dims = ", ".join(f.name for f in endpoint.dimensions)
     values = ", ".join(n for n, _ in value_columns(endpoint))
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {staged_table(endpoint)} AS SELECT "
-        f"{key_sql(endpoint)} AS dedupe_key, "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
         "captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
@@ -255,9 +237,9 @@ def _conflicts(
         "WITH g AS (SELECT * FROM " + groups + " WHERE conflicted), "
         "ev AS (SELECT a.*, m.scenario, m.page_name, m.recorded_at, m.group_by FROM fp_all a "
         "JOIN fp_meta m USING (file_id) WHERE a.is_result) "
-        f"SELECT e.*, {winner_cols}, ({same}) AS same, {key_sql(endpoint, 'w.')} AS key_hash "
+        f"SELECT e.*, {winner_cols}, ({same}) AS same "
         f"FROM g JOIN ev e ON {match} JOIN ev w ON w.rank = g.win "
-        "WHERE e.rank <> g.win ORDER BY key_hash, e.rank DESC",
+        f"WHERE e.rank <> g.win ORDER BY {key_order(endpoint, 'w.')}, e.rank DESC",
     )
     losers = [(r["scenario"], r["same"]) for r in rows]
     entries = []
@@ -295,7 +277,7 @@ def _sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str
         con,
         f"SELECT * REPLACE (epoch(window_start)::BIGINT AS window_start, "
         f"epoch(window_end)::BIGINT AS window_end) FROM {staged_table(endpoint)} "
-        f"ORDER BY dedupe_key LIMIT {DEDUPED_USAGE_CAP}",
+        f"ORDER BY {key_order(endpoint)} LIMIT {DEDUPED_USAGE_CAP}",
     )
     out = []
     for row in rows:

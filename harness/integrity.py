@@ -20,6 +20,7 @@ from .endpoints import REGISTRY, Endpoint, Reference
 from .errors import ArgumentError, DatabaseError, PathError
 from .store.connection import one
 from .store.ingest import staged_table
+from .store.tables import key_columns
 
 ALWAYS_REQUIRED = {"projects"}
 
@@ -217,12 +218,15 @@ def relationship_issues(
 
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpoint]) -> None:
-    """No index enforces key uniqueness, so prove it: any duplicate is a database defect."""
+    """No index enforces key uniqueness, so prove it: any duplicate is a database defect.
+    Grouped on the key columns dedupe_key hashes (NULLs group together), not on the virtual
+    column, which would hash every row."""
     for endpoint in endpoints:
+        keys = ", ".join(n for n, _ in key_columns(endpoint))
         row = one(
             con.execute(
-                f"SELECT count(*) FROM (SELECT dedupe_key FROM {endpoint.table} "
-                "GROUP BY dedupe_key HAVING count(*) > 1)"
+                f"SELECT count(*) FROM (SELECT 1 FROM {endpoint.table} "
+                f"GROUP BY {keys} HAVING count(*) > 1)"
             )
         )
         if row and row[0]:

@@ -39,9 +39,17 @@ def encode_key_part(value: Any) -> str:
 
 def dedupe_key(endpoint: str, parts: list[Any]) -> str:
     """md5 of endpoint and key parts (null encoded explicitly), as 32 hex digits: an identity,
-    not a secret, and DuckDB's md5() computes it fastest (fastpath.py)."""
+    not a secret. The tables compute the same from their own columns (store/tables.py)."""
     text = "|".join([endpoint, *(encode_key_part(p) for p in parts)])
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+
+def key_order(key: dict[str, Any]) -> tuple[tuple[bool, Any], ...]:
+    """How dedupe keys sort wherever order shows (report samples, conflicts): part by part,
+    nulls first, group_by as its text; SQL sorts alike (``ORDER BY ... NULLS FIRST``)."""
+    return tuple(
+        (v is not None, ",".join(v) if isinstance(v, list | tuple) else v) for v in key.values()
+    )
 
 
 @dataclass(frozen=True)
@@ -152,5 +160,5 @@ class Event:
         location: Location,
     ) -> Event:
         # Key parts in insertion order: window_start, window_end, group_by, dimensions (usage,
-        # costs), or id[, project_id] (lists). fastpath.py builds the same text in SQL.
+        # costs), or id[, project_id] (lists). store/tables.key_expression builds it in SQL.
         return cls(endpoint, key, values, rank, location, dedupe_key(endpoint, list(key.values())))

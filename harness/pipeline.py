@@ -198,12 +198,12 @@ def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
         con.execute(
             "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
             "FROM staged_usage_completions), matched AS ("
-            "SELECT c.dedupe_key FROM staged_costs c JOIN u ON u.p = c.project_id "
+            "SELECT c.rowid AS r FROM staged_costs c JOIN u ON u.p = c.project_id "
             "AND c.window_start < u.we AND u.ws < c.window_end UNION "
-            "SELECT c.dedupe_key FROM staged_costs c JOIN u ON u.p IS NULL "
+            "SELECT c.rowid FROM staged_costs c JOIN u ON u.p IS NULL "
             "AND c.window_start < u.we AND u.ws < c.window_end) "
             "SELECT sum(amount_value) FROM staged_costs WHERE (amount_currency IS NULL "
-            "OR amount_currency = 'usd') AND dedupe_key IN (SELECT dedupe_key FROM matched)"
+            "OR amount_currency = 'usd') AND rowid IN (SELECT r FROM matched)"
         )
     )
     return float(row[0]) if row and row[0] is not None else 0.0

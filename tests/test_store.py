@@ -7,14 +7,16 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
 
 from conftest import Corpus, db_contents
-from harness.endpoints import ENDPOINTS
+from harness.endpoints import ENDPOINTS, Endpoint
+from harness.models import dedupe_key
 from harness.store import migrate
-from harness.store.tables import columns
+from harness.store.tables import columns, key_columns, key_expression, stored_columns
 
 NOW = datetime(2025, 9, 30, tzinfo=UTC)
 
@@ -57,7 +59,7 @@ def test_a_database_at_0002_is_refused_with_the_missing_migration(corpus: Corpus
     assert corpus.replay().code == 0
 
 
-def test_legacy_rows_survive_the_0003_rebuild(tmp_path: Path) -> None:
+def test_legacy_rows_survive_the_0003_and_0006_rebuilds(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     _migrated(db, upto="0002")
     con = duckdb.connect(str(db))
@@ -66,10 +68,88 @@ def test_legacy_rows_survive_the_0003_rebuild(tmp_path: Path) -> None:
         "VALUES ('k1', 'project_id', 'proj_abc123', 5)"
     )
     con.close()
+    _migrated(db, upto="0003")
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
+        assert rows.fetchall() == [("legacy:k1", None, 5)]
     _migrated(db)
-    con = duckdb.connect(str(db), read_only=True)
-    rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
-    assert rows.fetchall() == [("legacy:k1", None, 5)]
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
+        ((key, start, tokens),) = rows.fetchall()
+    parts = [None, None, "project_id", "proj_abc123", None, None, None, None, None]
+    assert key == "legacy:" + dedupe_key("usage_completions", parts)
+    assert (start, tokens) == (None, 5)
+
+
+def _key_parts(endpoint: Endpoint, row: tuple[Any, ...]) -> list[Any]:
+    """A row's key columns as normalize.py holds them: Unix seconds, group_by as a list."""
+    parts: list[Any] = []
+    for (name, _), value in zip(key_columns(endpoint), row, strict=True):
+        if isinstance(value, datetime):
+            value = int(value.timestamp())
+        elif name == "group_by":
+            value = value.split(",") if value else []
+        parts.append(value)
+    return parts
+
+
+def test_every_tables_dedupe_key_is_models_dedupe_key(corpus: Corpus) -> None:
+    """The virtual column (migration 0006) hashes the same text as the Python reference, for
+    every table and every row of the bundled corpus (nulls, booleans, unicode included)."""
+    assert corpus.replay().code == 0
+    checked, kinds = 0, set()
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        for endpoint in ENDPOINTS:
+            names = ", ".join(n for n, _ in key_columns(endpoint))
+            for key, *row in con.execute(
+                f"SELECT dedupe_key, {names} FROM {endpoint.table}"
+            ).fetchall():
+                parts = _key_parts(endpoint, tuple(row))
+                assert key == dedupe_key(endpoint.name, parts)
+                checked += 1
+                kinds |= {type(p).__name__ for p in parts}
+    assert checked >= 40
+    assert kinds >= {"NoneType", "int", "list", "str"}  # booleans: test_0006_...
+
+
+def test_the_migrated_key_expression_is_the_registrys(tmp_path: Path) -> None:
+    """Drift check: each table's dedupe_key expression, as DuckDB stores it, is the one
+    store/tables.key_expression derives from the registry today."""
+    db = tmp_path / "h.duckdb"
+    _migrated(db)
+    scratch = duckdb.connect()
+    with duckdb.connect(str(db), read_only=True) as con:
+        for endpoint in ENDPOINTS:
+            ddl = ", ".join(f"{n} {t}" for n, t in stored_columns(endpoint))
+            scratch.execute(
+                f"CREATE TABLE {endpoint.table} (dedupe_key VARCHAR GENERATED ALWAYS AS "
+                f"({key_expression(endpoint)}) VIRTUAL, {ddl})"
+            )
+            query = (
+                "SELECT column_default FROM duckdb_columns() "
+                "WHERE table_name = ? AND column_name = 'dedupe_key'"
+            )
+            expected = scratch.execute(query, [endpoint.table]).fetchall()
+            assert con.execute(query, [endpoint.table]).fetchall() == expected, endpoint.name
+
+
+def test_0006_computes_the_keys_0005_stored(tmp_path: Path) -> None:
+    db = tmp_path / "h.duckdb"
+    _migrated(db, upto="0005")
+    parts = [1759017600, 1759104000, "model,project_id", "proj_é", None, None, "gpt-4o", True, None]
+    stored = dedupe_key("usage_completions", parts)
+    with duckdb.connect(str(db)) as con:
+        con.execute(
+            "INSERT INTO usage_completions (dedupe_key, window_start, window_end, group_by, "
+            "project_id, model, batch, input_tokens) VALUES "
+            "(?, to_timestamp(1759017600), to_timestamp(1759104000), 'model,project_id', "
+            "'proj_é', 'gpt-4o', true, 7)",
+            [stored],
+        )
+    _migrated(db)
+    with duckdb.connect(str(db), read_only=True) as con:
+        rows = con.execute("SELECT dedupe_key, input_tokens FROM usage_completions").fetchall()
+    assert rows == [(stored, 7)]
 
 
 def test_a_database_ahead_of_the_code_is_refused(corpus: Corpus) -> None:
@@ -133,7 +213,7 @@ def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
 def test_duplicate_keys_are_caught_by_the_integrity_check(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     con = duckdb.connect(str(corpus.db))
-    con.execute("INSERT INTO costs SELECT * FROM costs LIMIT 1")
+    con.execute("INSERT INTO costs BY NAME SELECT * EXCLUDE (dedupe_key) FROM costs LIMIT 1")
     con.close()
     result = corpus.replay()
     assert result.code == 2

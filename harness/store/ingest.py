@@ -1,9 +1,10 @@
 """Set-based upserts into DuckDB: events move as one list per column, never row by row.
 
 Default ``update-insert``: ``UPDATE ... FROM`` then ``INSERT ... WHERE NOT EXISTS``, as the
-original ingestion job did, keyed on the non-null ``dedupe_key`` with no index. Option
-``merge``: one ``MERGE INTO``. Both write identical tables (a test proves it); rows whose values
-are unchanged are not touched, so a re-run is cheap. See README, Storage, for the measurements.
+original ingestion job did, matching rows on the key columns ``dedupe_key`` is computed from
+(nulls equal), with no index. Option ``merge``: one ``MERGE INTO``. Both write identical tables
+(a test proves it); rows whose values are unchanged are not touched, so a re-run is cheap.
+See README, Storage, for the measurements.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import duckdb
 from ..endpoints import Endpoint
 from ..models import Event
 from .connection import columns_select, one
-from .tables import METADATA, columns, value_columns
+from .tables import METADATA, key_columns, stored_columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
@@ -53,14 +54,12 @@ def stage(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, events: list[Event], synced_at: datetime
 ) -> str:
     """Load ``events`` (already deduped) into a temp table shaped like the target plus location."""
-    data_cols = [(n, t) for n, t in columns(endpoint) if (n, t) not in METADATA]
+    data_cols = [(n, t) for n, t in stored_columns(endpoint) if (n, t) not in METADATA]
     spec: list[tuple[str, str]] = []
     values: list[list[Any]] = []
     for name, sql_type in data_cols:
-        if name == "dedupe_key":
-            column: list[Any] = [e.dedupe_key for e in events]
-        elif name == "group_by":
-            column = [",".join(e.key["group_by"]) for e in events]
+        if name == "group_by":
+            column: list[Any] = [",".join(e.key["group_by"]) for e in events]
         else:
             column = [e.key.get(name, e.values.get(name)) for e in events]
             if sql_type.startswith("DECIMAL"):
@@ -99,15 +98,22 @@ def _differs(endpoint: Endpoint) -> str:
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
+def _same_key(endpoint: Endpoint) -> str:
+    """Target row t and staged row s share a dedupe key: every key column equal, nulls too."""
+    return " AND ".join(f"t.{n} IS NOT DISTINCT FROM s.{n}" for n, _ in key_columns(endpoint))
+
+
 def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCounts:
     staged = staged_table(endpoint)
     differs = _differs(endpoint)
+    # A NOT NULL key column of the target: NULL marks a staged row with no match.
+    found = "t.group_by" if endpoint.bucketed else "t.id"
     row = one(
         con.execute(
-            f"SELECT count(*) FILTER (WHERE t.dedupe_key IS NULL), "
-            f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND {differs}), "
-            f"count(*) FILTER (WHERE t.dedupe_key IS NOT NULL AND NOT {differs}) "
-            f"FROM {staged} s LEFT JOIN {endpoint.table} t ON t.dedupe_key = s.dedupe_key"
+            f"SELECT count(*) FILTER (WHERE {found} IS NULL), "
+            f"count(*) FILTER (WHERE {found} IS NOT NULL AND {differs}), "
+            f"count(*) FILTER (WHERE {found} IS NOT NULL AND NOT {differs}) "
+            f"FROM {staged} s LEFT JOIN {endpoint.table} t ON {_same_key(endpoint)}"
         )
     )
     assert row is not None
@@ -123,7 +129,7 @@ def upsert(
 ) -> WriteCounts:
     """Write the staged rows of ``endpoint`` into its table; returns what changed."""
     staged, table = staged_table(endpoint), endpoint.table
-    names = [n for n, _ in columns(endpoint)]
+    names = [n for n, _ in stored_columns(endpoint)]
     if _empty(con, table):  # a first load: no key can match, so nothing to compare
         row = one(
             con.execute(
@@ -136,20 +142,19 @@ def upsert(
     insert_cols = ", ".join(names)
     insert_vals = ", ".join(f"s.{n}" for n in names)
     set_clause = ", ".join(f"{n} = s.{n}" for n in updated)
-    differs = _differs(endpoint)
+    differs, same = _differs(endpoint), _same_key(endpoint)
     if mode == "merge":
         con.execute(
-            f"MERGE INTO {table} AS t USING {staged} AS s ON t.dedupe_key = s.dedupe_key "
+            f"MERGE INTO {table} AS t USING {staged} AS s ON {same} "
             f"WHEN MATCHED AND {differs} THEN UPDATE SET {set_clause} "
             f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({insert_vals})"
         )
     else:
         con.execute(
-            f"UPDATE {table} AS t SET {set_clause} FROM {staged} AS s "
-            f"WHERE t.dedupe_key = s.dedupe_key AND {differs}"
+            f"UPDATE {table} AS t SET {set_clause} FROM {staged} AS s WHERE {same} AND {differs}"
         )
         con.execute(
             f"INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM {staged} AS s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.dedupe_key = s.dedupe_key)"
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})"
         )
     return counts

@@ -68,8 +68,8 @@ def render(fixtures_dir: Path) -> str:
 
 
 COMMON_COLUMNS = {
-    "dedupe_key": "hash of the full dedupe key, null encoded explicitly; a virtual column "
-    "DuckDB computes on read; unique per table (proved by an integrity check, no index)",
+    "dedupe_key": "hash of the full dedupe key, null encoded explicitly, computed by the view; "
+    "unique per table (proved by an integrity check, no index)",
     "window_start": "bucket start (the API's `start_time`, Unix seconds, as UTC time)",
     "window_end": "bucket end, exclusive (the API's `end_time`)",
     "group_by": "the request's `group_by` fields, sorted, comma-separated ('' when ungrouped)",
@@ -130,11 +130,14 @@ def schema_markdown() -> str:
         "`harness/store/migrations/`; a test fails when it is stale. These tables are a contract",
         "for the analysts who query them: amounts are DECIMAL, times are TIMESTAMP WITH TIME ZONE",
         "(UTC), counters BIGINT. Usage and cost tables hold one row per deduped result.",
+        "Each endpoint's table is a view over `<table>_rows`, where harness stores the same",
+        "columns but `dedupe_key`, which the view computes from the key columns when selected.",
         "",
     ]
     from .endpoints import REGISTRY
 
-    for table in sorted(by_table, key=lambda t: (t in SYSTEM_TABLES, t)):
+    stored = {f"{name}_rows" for name in REGISTRY}
+    for table in sorted(set(by_table) - stored, key=lambda t: (t in SYSTEM_TABLES, t)):
         endpoint = REGISTRY.get(table)
         about = endpoint.description if endpoint else SYSTEM_TABLES.get(table, "")
         lines += [

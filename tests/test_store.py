@@ -16,7 +16,7 @@ from conftest import Corpus, db_contents
 from harness.endpoints import ENDPOINTS, Endpoint
 from harness.models import dedupe_key
 from harness.store import migrate
-from harness.store.tables import columns, key_columns, key_expression, stored_columns
+from harness.store.tables import columns, key_columns, rows_table, stored_columns
 
 NOW = datetime(2025, 9, 30, tzinfo=UTC)
 
@@ -34,16 +34,20 @@ def test_migrations_create_the_tables_the_registry_describes(tmp_path: Path) -> 
     _migrated(db)
     con = duckdb.connect(str(db), read_only=True)
     for endpoint in ENDPOINTS:
-        actual = con.execute(
-            "SELECT column_name, data_type FROM information_schema.columns "
-            "WHERE table_name = ? ORDER BY ordinal_position",
-            [endpoint.table],
-        ).fetchall()
-        expected = [
-            (n, "TIMESTAMP WITH TIME ZONE" if t == "TIMESTAMPTZ" else t)
-            for n, t in columns(endpoint)
-        ]
-        assert actual == expected, endpoint.name
+        # the view readers query, and the table harness writes
+        for name, described in (
+            (endpoint.table, columns(endpoint)),
+            (rows_table(endpoint), stored_columns(endpoint)),
+        ):
+            actual = con.execute(
+                "SELECT column_name, data_type FROM information_schema.columns "
+                "WHERE table_name = ? ORDER BY ordinal_position",
+                [name],
+            ).fetchall()
+            expected = [
+                (n, "TIMESTAMP WITH TIME ZONE" if t == "TIMESTAMPTZ" else t) for n, t in described
+            ]
+            assert actual == expected, name
 
 
 def test_a_database_at_0002_is_refused_with_the_missing_migration(corpus: Corpus) -> None:
@@ -112,25 +116,42 @@ def test_every_tables_dedupe_key_is_models_dedupe_key(corpus: Corpus) -> None:
     assert kinds >= {"NoneType", "int", "list", "str"}  # booleans: test_0006_...
 
 
-def test_the_migrated_key_expression_is_the_registrys(tmp_path: Path) -> None:
-    """Drift check: each table's dedupe_key expression, as DuckDB stores it, is the one
-    store/tables.key_expression derives from the registry today."""
+_SAMPLES = {"VARCHAR": "proj_é:|~", "BIGINT": 42, "BOOLEAN": True, "TIMESTAMPTZ": 1759017600}
+
+
+def test_each_views_dedupe_key_hashes_what_models_dedupe_key_hashes(tmp_path: Path) -> None:
+    """For every table, rows with every key column set (unicode, separators, true) and with
+    every nullable one null (false for booleans) read back through the view with the key the
+    Python reference computes: the migration's SQL and models.dedupe_key cannot drift apart."""
     db = tmp_path / "h.duckdb"
     _migrated(db)
-    scratch = duckdb.connect()
-    with duckdb.connect(str(db), read_only=True) as con:
+    with duckdb.connect(str(db)) as con:
         for endpoint in ENDPOINTS:
-            ddl = ", ".join(f"{n} {t}" for n, t in stored_columns(endpoint))
-            scratch.execute(
-                f"CREATE TABLE {endpoint.table} (dedupe_key VARCHAR GENERATED ALWAYS AS "
-                f"({key_expression(endpoint)}) VIRTUAL, {ddl})"
-            )
-            query = (
-                "SELECT column_default FROM duckdb_columns() "
-                "WHERE table_name = ? AND column_name = 'dedupe_key'"
-            )
-            expected = scratch.execute(query, [endpoint.table]).fetchall()
-            assert con.execute(query, [endpoint.table]).fetchall() == expected, endpoint.name
+            nullable = {
+                name
+                for name, flag in con.execute(
+                    "SELECT column_name, is_nullable FROM information_schema.columns "
+                    "WHERE table_name = ?",
+                    [rows_table(endpoint)],
+                ).fetchall()
+                if flag == "YES"
+            }
+            keys = key_columns(endpoint)
+            full = [_SAMPLES[t] for _, t in keys]
+            sparse = [
+                False if t == "BOOLEAN" else None if n in nullable else _SAMPLES[t] for n, t in keys
+            ]
+            names = ", ".join(n for n, _ in keys)
+            values = ", ".join("to_timestamp(?)" if t == "TIMESTAMPTZ" else "?" for _, t in keys)
+            for row in (full, sparse):
+                con.execute(f"DELETE FROM {rows_table(endpoint)}")
+                con.execute(f"INSERT INTO {rows_table(endpoint)} ({names}) VALUES ({values})", row)
+                (key, *stored), *_ = con.execute(
+                    f"SELECT dedupe_key, {names} FROM {endpoint.table}"
+                ).fetchall()
+                legacy = "legacy:" if endpoint.bucketed and stored[0] is None else ""
+                parts = _key_parts(endpoint, tuple(stored))
+                assert key == legacy + dedupe_key(endpoint.name, parts), (endpoint.name, row)
 
 
 def test_0006_computes_the_keys_0005_stored(tmp_path: Path) -> None:
@@ -213,7 +234,7 @@ def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
 def test_duplicate_keys_are_caught_by_the_integrity_check(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     con = duckdb.connect(str(corpus.db))
-    con.execute("INSERT INTO costs BY NAME SELECT * EXCLUDE (dedupe_key) FROM costs LIMIT 1")
+    con.execute("INSERT INTO costs_rows SELECT * FROM costs_rows LIMIT 1")
     con.close()
     result = corpus.replay()
     assert result.code == 2

@@ -18,7 +18,7 @@ import duckdb
 from ..endpoints import Endpoint
 from ..models import Event
 from .connection import columns_select, one
-from .tables import METADATA, key_columns, stored_columns, value_columns
+from .tables import METADATA, key_columns, rows_table, stored_columns, value_columns
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
@@ -113,7 +113,7 @@ def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCou
             f"SELECT count(*) FILTER (WHERE {found} IS NULL), "
             f"count(*) FILTER (WHERE {found} IS NOT NULL AND {differs}), "
             f"count(*) FILTER (WHERE {found} IS NOT NULL AND NOT {differs}) "
-            f"FROM {staged} s LEFT JOIN {endpoint.table} t ON {_same_key(endpoint)}"
+            f"FROM {staged} s LEFT JOIN {rows_table(endpoint)} t ON {_same_key(endpoint)}"
         )
     )
     assert row is not None
@@ -128,7 +128,7 @@ def upsert(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, mode: UpsertMode = DEFAULT_UPSERT_MODE
 ) -> WriteCounts:
     """Write the staged rows of ``endpoint`` into its table; returns what changed."""
-    staged, table = staged_table(endpoint), endpoint.table
+    staged, table = staged_table(endpoint), rows_table(endpoint)
     names = [n for n, _ in stored_columns(endpoint)]
     if _empty(con, table):  # a first load: no key can match, so nothing to compare
         row = one(

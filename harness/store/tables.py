@@ -40,31 +40,12 @@ def columns(endpoint: Endpoint) -> list[tuple[str, str]]:
     return [("dedupe_key", "VARCHAR"), *stored_columns(endpoint)]
 
 
+def rows_table(endpoint: Endpoint) -> str:
+    """Where an endpoint's rows are stored; ``endpoint.table`` is a view over it that adds
+    ``dedupe_key`` (migration 0006). Harness writes here and reads the view."""
+    return f"{endpoint.table}_rows"
+
+
 def stored_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
-    """Every column but ``dedupe_key``, which DuckDB computes on read (see key_expression)."""
+    """The columns of rows_table: every column but ``dedupe_key``."""
     return [*key_columns(endpoint), *value_columns(endpoint), *METADATA]
-
-
-def _encoded(name: str, sql_type: str) -> str:
-    """models.encode_key_part in SQL, over a stored column."""
-    if sql_type == "BOOLEAN":
-        return f"CASE WHEN {name} IS NULL THEN '~' WHEN {name} THEN 't' ELSE 'f' END"
-    if sql_type == "TIMESTAMPTZ":  # the key holds Unix seconds, as the API sends them
-        return f"coalesce(CAST(CAST(epoch({name}) AS BIGINT) AS VARCHAR), '~')"
-    if sql_type == "BIGINT":
-        return f"coalesce(CAST({name} AS VARCHAR), '~')"
-    text = f"CAST(strlen({name}) AS VARCHAR) || ':' || {name}"
-    return f"CASE WHEN {name} IS NULL THEN '~' ELSE {text} END"
-
-
-def key_expression(endpoint: Endpoint) -> str:
-    """models.dedupe_key over a table's own columns: the expression of its virtual
-    ``dedupe_key`` column (migration 0006). Rows from schema 1, which have no window, keep a
-    ``legacy:`` prefix."""
-    parts = " || '|' || ".join(
-        [f"'{endpoint.name}'", *(_encoded(n, t) for n, t in key_columns(endpoint))]
-    )
-    legacy = (
-        "CASE WHEN window_start IS NULL THEN 'legacy:' ELSE '' END || " if endpoint.bucketed else ""
-    )
-    return f"{legacy}md5({parts})"

@@ -33,28 +33,27 @@ def _group_keys(endpoint: Endpoint) -> str:
 
 
 def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
-    """One row per dedupe key (NULLs group together): the winning rank, and whether the
-    key's rows disagree (a conflict) or span scenarios (per-scenario stats then differ).
-    Returns whether any key spans scenarios."""
+    """``fp_groups``: one row per dedupe key (NULLs group together): the winning rank, and
+    whether the key's rows disagree (a conflict) or span scenarios (per-scenario stats then
+    differ). ``fp_sgroups``: the same per scenario (``fp_groups`` itself when no key spans
+    scenarios). Returns whether any key spans scenarios."""
     keys = _group_keys(endpoint)
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
-        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans "
-        f"FROM fp_all WHERE is_result GROUP BY {keys}"
+        "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans, "
+        f"min(sid) AS sid FROM fp_all WHERE is_result GROUP BY {keys}"
     )
     row = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
     spans = bool(row and row[0])
+    source = "fp_groups"  # when each key lives in one scenario (its sid), the same groups
     if spans:
+        source = "fp_spanning"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT sid, {keys}, "
+            f"CREATE OR REPLACE TEMP TABLE fp_spanning AS SELECT sid, {keys}, "
             "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
             f"FROM fp_all WHERE is_result GROUP BY sid, {keys}"
         )
-    else:  # each key lives in one scenario: the same groups, with the winner's scenario
-        con.execute(
-            "CREATE OR REPLACE TEMP TABLE fp_sgroups AS SELECT g.*, m.sid FROM fp_groups g "
-            "JOIN fp_meta m ON m.file_id = g.win >> 40"
-        )
+    con.execute(f"CREATE OR REPLACE TEMP VIEW fp_sgroups AS SELECT * FROM {source}")
     return spans
 
 

@@ -182,8 +182,8 @@ def run(
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
     finally:
         con.execute(
-            "DROP TABLE IF EXISTS fp_all; "
-            "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_sgroups"
+            "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
+            "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_all"
         )
     runs = []
     for s in scenarios:

@@ -36,6 +36,7 @@ class WriteCounts:
     inserted: int
     updated: int
     unchanged: int
+    first_load: bool = False  # the table was empty: it now holds exactly the staged rows
 
 
 def staged_table(endpoint: Endpoint) -> str:
@@ -136,7 +137,7 @@ def upsert(
                 f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM {staged}"
             )
         )
-        return WriteCounts(int(row[0]) if row else 0, 0, 0)
+        return WriteCounts(int(row[0]) if row else 0, 0, 0, first_load=True)
     counts = count_writes(con, endpoint)
     updated = [n for n, _ in value_columns(endpoint) + list(METADATA)]
     insert_cols = ", ".join(names)

@@ -12,10 +12,7 @@ from collections.abc import Iterable
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
-
-import jsonschema
-import jsonschema_rs
+from typing import TYPE_CHECKING, Any
 
 from .endpoints import ENDPOINTS, Endpoint, Field
 from .errors import Problem, SchemaError
@@ -144,8 +141,16 @@ def expected_files() -> dict[str, str]:
     return {f"{e.name}.schema.json": render(page_schema(e)) for e in ENDPOINTS}
 
 
+if TYPE_CHECKING:
+    import jsonschema
+
+
 @cache
 def _validators(name: str) -> tuple[Any, jsonschema.Draft202012Validator]:
+    # Imported here: a replay whose pages all take the SQL fast path never validates in Python.
+    import jsonschema
+    import jsonschema_rs
+
     path = schema_dir() / f"{name}.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
     return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)

@@ -274,7 +274,7 @@ def _usage_pages(
         "group_by": list(endpoint.dimension_names),
     }
     combos = _combos(endpoint, org, project)
-    unique = max(int(results / (1 + DUPLICATE_SHARE)), 0)
+    unique = round(results / (1 + DUPLICATE_SHARE))
     counts = [unique // buckets + (1 if i < unique % buckets else 0) for i in range(buckets)]
     data = []
     for i, count in enumerate(counts):
@@ -317,9 +317,9 @@ def synthesize(out: Path, results: int, seed: int = 0) -> int:
     _directory(w, org, registry)
     for name, total in _usage_plan(results):
         endpoint = registry[name]
-        per_project = total // PROJECTS
-        for p in org.projects:
-            query, pages = _usage_pages(endpoint, org, p, per_project, rng)
+        for i, p in enumerate(org.projects):  # the remainder goes to the first projects
+            share = total // len(org.projects) + (1 if i < total % len(org.projects) else 0)
+            query, pages = _usage_pages(endpoint, org, p, share, rng)
             w.scenario(endpoint, p, query, None, pages)
     checksums.write(out / "CHECKSUMS.sha256", out / "fixtures")
     return w.files

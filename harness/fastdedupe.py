@@ -15,7 +15,7 @@ from typing import Any
 import duckdb
 
 from .endpoints import Endpoint
-from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats
+from .report import EndpointStats, ScenarioStats
 from .store.connection import one
 from .store.ingest import staged_table
 from .store.tables import value_columns
@@ -185,7 +185,7 @@ def stats(
         counters=_counters(endpoint, total),
         conflicts=conflicts,
         scenarios=scenarios,
-        sample=_sample(con, endpoint),
+        sample=[],  # pipeline.py fetches only what the report can show: see sample()
     )
     return stats, raw
 
@@ -270,18 +270,21 @@ def _conflicts(
     return entries, losers
 
 
-def _sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[dict[str, Any]]:
+def sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, cap: int) -> list[dict[str, Any]]:
+    """The first ``cap`` staged rows in key order, as dedupedUsage entries."""
     names = [n for n, _ in value_columns(endpoint)]
-    staged, cap = staged_table(endpoint), DEDUPED_USAGE_CAP
+    staged = staged_table(endpoint)
     # The first rows in key order start no later than the cap-th earliest window: sorting
     # only those on every key column is several times cheaper than sorting them all.
     earliest = (
         f"(SELECT max(w) FROM (SELECT window_start AS w FROM {staged} ORDER BY w LIMIT {cap}))"
     )
+    # Only the columns the report shows: each timestamp turned into a Python datetime costs.
+    shown = ", ".join(["group_by", *(f.name for f in endpoint.dimensions), *names])
     rows = _rows(
         con,
-        f"SELECT * REPLACE (epoch(window_start)::BIGINT AS window_start, "
-        f"epoch(window_end)::BIGINT AS window_end) FROM {staged} "
+        "SELECT epoch(window_start)::BIGINT AS window_start, epoch(window_end)::BIGINT AS "
+        f"window_end, {shown}, source_scenario, source_page FROM {staged} "
         f"WHERE window_start IS NULL OR window_start <= {earliest} "
         f"ORDER BY {key_order(endpoint)} LIMIT {cap}",
     )

@@ -20,7 +20,17 @@ from typing import Any
 
 import duckdb
 
-from . import checksums, fastpath, faults, fixtures, integrity, reference, report, tokens
+from . import (
+    checksums,
+    fastdedupe,
+    fastpath,
+    faults,
+    fixtures,
+    integrity,
+    reference,
+    report,
+    tokens,
+)
 from .endpoints import ENDPOINTS, REGISTRY
 from .errors import (
     DatabaseError,
@@ -141,6 +151,7 @@ def _prepare(
     try:
         runs: list[ScenarioRun] = []
         stats: dict[str, report.EndpointStats] = {}
+        fast: list[str] = []
         selected_reference: list[Scenario] = []
         for endpoint in ENDPOINTS:
             scenarios = [s for s in selected if s.endpoint is endpoint]
@@ -148,27 +159,42 @@ def _prepare(
                 continue
             if fetch is None and endpoint.bucketed and not os.environ.get(REFERENCE_ENV):
                 try:
-                    fast = fastpath.run(con, endpoint, scenarios, now, counted)
+                    result = fastpath.run(con, endpoint, scenarios, now, counted)
                 except fastpath.Declined:
                     selected_reference += scenarios
                 else:
-                    runs += fast.runs
-                    stats[endpoint.name] = fast.stats
+                    runs += result.runs
+                    stats[endpoint.name] = result.stats
+                    fast.append(endpoint.name)
                 continue
             selected_reference += scenarios
         verified = verifying.result()  # the Python stages parse only verified bytes
         ref_runs, ref_stats = reference.stage_reference(
             con, reference.load(selected_reference, fetch), now
         )
-        prepared = Prepared(
-            con, runs + ref_runs, stats | ref_stats, _cost_estimate(con), verified.files
-        )
+        stats |= ref_stats
+        _fill_samples(con, stats, fast)
+        prepared = Prepared(con, runs + ref_runs, stats, _cost_estimate(con), verified.files)
         if options.allow_list:
             prepared.allowed = integrity.load_allow_list(options.allow_list)
         return prepared
     except BaseException:
         con.close()
         raise
+
+
+def _fill_samples(
+    con: duckdb.DuckDBPyConnection, stats: dict[str, report.EndpointStats], fast: list[str]
+) -> None:
+    """dedupedUsage shows the first DEDUPED_USAGE_CAP rows of the usage endpoints taken in
+    name order (report.build): fetch for each fast-path endpoint only what can still show."""
+    room = report.DEDUPED_USAGE_CAP
+    for name in sorted(stats):
+        if not REGISTRY[name].bucketed:
+            continue
+        if name in fast and room > 0:
+            stats[name].sample = fastdedupe.sample(con, REGISTRY[name], room)
+        room = max(room - len(stats[name].sample), 0)
 
 
 def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datetime) -> Prepared:

@@ -58,9 +58,9 @@ class EndpointStats:
     deduped: int
     duplicates: int
     counters: dict[str, float | int]
-    conflicts: list[dict[str, Any]]  # report entries, sorted by dedupe key
+    conflicts: list[dict[str, Any]]  # report entries, in key order (models.key_order)
     scenarios: dict[str, ScenarioStats]
-    sample: list[dict[str, Any]]  # dedupedUsage entries, sorted by dedupe key, capped
+    sample: list[dict[str, Any]]  # dedupedUsage entries in key order, capped
 
 
 def iso(moment: datetime) -> str:

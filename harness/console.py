@@ -38,25 +38,52 @@ def _issue_counts(report: dict[str, Any]) -> dict[tuple[str, str], int]:
     return counts
 
 
+# Past this many scenarios an endpoint is one row of totals (plus its scenarios with issues),
+# and past this many relationship issues the rest are counted: the report holds them all.
+SCENARIO_ROWS = 12
+ISSUE_LINES = 20
+_COUNTS = ("totalPages", "totalBuckets", "totalRawEvents", "totalDedupedEvents", "exactDuplicates")
+
+
+def _cells(s: dict[str, Any], issues: int) -> list[str | Text]:
+    return [
+        _number(s["totalPages"]),
+        _number(s["totalBuckets"]) if s["totalBuckets"] else "-",
+        _number(s["totalRawEvents"]),
+        _number(s["totalDedupedEvents"]),
+        _number(s["exactDuplicates"]),
+        Text(_number(issues), style="bold red") if issues else "0",
+    ]
+
+
 def summary_table(report: dict[str, Any]) -> Table:
-    """One row per endpoint/scenario: pages, buckets, raw, deduped, duplicates, issues."""
-    table = Table(title="harness replay", title_justify="left")
-    table.add_column("endpoint/scenario", no_wrap=True)
-    for name in ("pages", "buckets", "raw", "uniq", "dups", "issues"):
-        table.add_column(name, justify="right")
+    """One row per endpoint/scenario: pages, buckets, raw, deduped, duplicates, issues. An
+    endpoint with more than SCENARIO_ROWS scenarios is one row of totals, ``endpoint/* (n)``,
+    followed by those of its scenarios that have issues."""
     issues = _issue_counts(report)
+    rows: list[tuple[str, list[str | Text]]] = []
     for name, entry in report.get("endpoints", {}).items():
-        for scenario, s in entry["scenarios"].items():
-            n = issues.get((name, scenario), 0)
-            table.add_row(
-                f"{name}/{scenario}",
-                _number(s["totalPages"]),
-                _number(s["totalBuckets"]) if s["totalBuckets"] else "-",
-                _number(s["totalRawEvents"]),
-                _number(s["totalDedupedEvents"]),
-                _number(s["exactDuplicates"]),
-                Text(str(n), style="bold red") if n else "0",
-            )
+        scenarios = entry["scenarios"]
+        if len(scenarios) <= SCENARIO_ROWS:
+            for scenario, s in scenarios.items():
+                rows.append((f"{name}/{scenario}", _cells(s, issues.get((name, scenario), 0))))
+            continue
+        totals = {k: sum(s[k] for s in scenarios.values()) for k in _COUNTS}
+        found = sum(issues.get((name, scenario), 0) for scenario in scenarios)
+        rows.append((f"{name}/* ({len(scenarios):,})", _cells(totals, found)))
+        flagged = [sc for sc in scenarios if issues.get((name, sc), 0)]
+        for sc in flagged[:SCENARIO_ROWS]:
+            rows.append((f"  {name}/{sc}", _cells(scenarios[sc], issues[(name, sc)])))
+        if len(flagged) > SCENARIO_ROWS:
+            rows.append((f"  ... {len(flagged) - SCENARIO_ROWS:,} more with issues", [""] * 6))
+    table = Table(title="harness replay", title_justify="left")
+    # When the terminal is narrow a long label folds onto a second line; a number is never cut.
+    table.add_column("endpoint/scenario", overflow="fold")
+    for i, header in enumerate(("pages", "buckets", "raw", "uniq", "dups", "issues")):
+        widest = max([len(header), *(len(str(cells[i])) for _, cells in rows)])
+        table.add_column(header, justify="right", no_wrap=True, min_width=widest)
+    for label, cells in rows:
+        table.add_row(label, *cells)
     return table
 
 
@@ -89,11 +116,14 @@ def usage_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"{len(conflicts)} conflicting captures resolved by capture rank (warning)")
     for u in report.get("unverifiableReferences", []):
         lines.append(f"unverifiable: {u['count']} {u['endpoint']}.{u['field']} ({u['reason']})")
-    for issue in report.get("relationshipIssues", []):
+    issues = report.get("relationshipIssues", [])
+    for issue in issues[:ISSUE_LINES]:
         lines.append(
             f"{issue['kind']}: {issue['id']} in {issue['endpoint']}/{issue['scenario']}/"
             f"{issue['page']} bucket {issue['bucketIndex']} result {issue['resultIndex']}"
         )
+    if len(issues) > ISSUE_LINES:
+        lines.append(f"... {len(issues) - ISSUE_LINES:,} more relationship issues: see the report")
     return lines
 
 

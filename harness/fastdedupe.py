@@ -9,13 +9,12 @@ dedupe_key: the tables compute it (migration 0006).
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 import duckdb
 
 from .endpoints import Endpoint
-from .report import EndpointStats, ScenarioStats
+from .report import EndpointStats, ScenarioStats, json_values
 from .store.connection import one
 from .store.ingest import staged_table
 from .store.tables import value_columns
@@ -194,12 +193,8 @@ def _empty(endpoint: Endpoint) -> dict[str, Any]:
     return {"deduped": 0, **{f.name: None if f.type == "money" else 0 for f in endpoint.counters}}
 
 
-def _json_value(value: Any) -> Any:
-    return float(value) if isinstance(value, Decimal) else value
-
-
 def _sorted_values(row: dict[str, Any], names: list[str], prefix: str = "") -> dict[str, Any]:
-    return {n: _json_value(row[prefix + n]) for n in sorted(names)}
+    return json_values({n: row[prefix + n] for n in names})
 
 
 def _key_dict(endpoint: Endpoint, row: dict[str, Any]) -> dict[str, Any]:

@@ -71,7 +71,8 @@ def _json_number(value: Decimal | int) -> float | int:
     return float(value) if isinstance(value, Decimal) else value
 
 
-def _json_values(values: dict[str, Any]) -> dict[str, Any]:
+def json_values(values: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as the report shows them: sorted by name, decimals as floats."""
     return {k: float(v) if isinstance(v, Decimal) else v for k, v in sorted(values.items())}
 
 
@@ -130,7 +131,7 @@ def _event_entry(e: Event) -> dict[str, Any]:
         "windowEnd": e.key["window_end"],
         "groupBy": e.key["group_by"],
         "dimensions": {d: e.key.get(d) for d in endpoint.dimension_names},
-        "values": _json_values(e.values),
+        "values": json_values(e.values),
         "scenario": e.location.scenario,
         "page": e.location.page,
     }
@@ -144,7 +145,7 @@ def _conflict_entry(winner: Event, loser: Event) -> dict[str, Any]:
             "bucketIndex": e.location.bucket_index,
             "resultIndex": e.location.result_index,
             "recordedAt": e.rank[0],
-            "values": _json_values(e.values),
+            "values": json_values(e.values),
         }
 
     return {

@@ -13,8 +13,8 @@ from typing import Any
 
 import duckdb
 
-from .endpoints import Endpoint
-from .report import EndpointStats, ScenarioStats, json_values
+from .endpoints import REGISTRY, Endpoint
+from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats, json_values
 from .store.connection import one
 from .store.ingest import staged_table
 from .store.tables import value_columns
@@ -184,7 +184,7 @@ def stats(
         counters=_counters(endpoint, total),
         conflicts=conflicts,
         scenarios=scenarios,
-        sample=[],  # pipeline.py fetches only what the report can show: see sample()
+        sample=[],  # filled by fill_samples(), with only what the report can show
     )
     return stats, raw
 
@@ -299,3 +299,17 @@ def sample(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, cap: int) -> list
             }
         )
     return out
+
+
+def fill_samples(
+    con: duckdb.DuckDBPyConnection, stats: dict[str, EndpointStats], fast: list[str]
+) -> None:
+    """dedupedUsage shows the first DEDUPED_USAGE_CAP rows of the usage endpoints taken in
+    name order (report.build): fetch for each fast-path endpoint only what can still show."""
+    room = DEDUPED_USAGE_CAP
+    for name in sorted(stats):
+        if not REGISTRY[name].bucketed:
+            continue
+        if name in fast and room > 0:
+            stats[name].sample = sample(con, REGISTRY[name], room)
+        room = max(room - len(stats[name].sample), 0)

@@ -41,7 +41,6 @@ from .models import Scenario
 from .report import ScenarioRun
 from .store import attach, cursors, migrate, workspace
 from .store import ingest as store_ingest
-from .store.connection import one
 from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode, WriteCounts
 
 DEFAULT_FIXTURES = Path("fixtures")
@@ -173,8 +172,8 @@ def _prepare(
             con, reference.load(selected_reference, fetch), now
         )
         stats |= ref_stats
-        _fill_samples(con, stats, fast)
-        prepared = Prepared(con, runs + ref_runs, stats, _cost_estimate(con), verified.files)
+        fastdedupe.fill_samples(con, stats, fast)
+        prepared = Prepared(con, runs + ref_runs, stats, report.cost_estimate(con), verified.files)
         if options.allow_list:
             prepared.allowed = integrity.load_allow_list(options.allow_list)
         return prepared
@@ -183,56 +182,18 @@ def _prepare(
         raise
 
 
-def _fill_samples(
-    con: duckdb.DuckDBPyConnection, stats: dict[str, report.EndpointStats], fast: list[str]
-) -> None:
-    """dedupedUsage shows the first DEDUPED_USAGE_CAP rows of the usage endpoints taken in
-    name order (report.build): fetch for each fast-path endpoint only what can still show."""
-    room = report.DEDUPED_USAGE_CAP
-    for name in sorted(stats):
-        if not REGISTRY[name].bucketed:
-            continue
-        if name in fast and room > 0:
-            stats[name].sample = fastdedupe.sample(con, REGISTRY[name], room)
-        room = max(room - len(stats[name].sample), 0)
-
-
 def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datetime) -> Prepared:
     """Prepare pages already in memory (a live sync) through the Python stages."""
     con = workspace()
     try:
         runs, stats = reference.stage_reference(con, loaded, now)
-        prepared = Prepared(con, runs, stats, _cost_estimate(con))
+        prepared = Prepared(con, runs, stats, report.cost_estimate(con))
         if allow_list:
             prepared.allowed = integrity.load_allow_list(allow_list)
         return prepared
     except BaseException:
         con.close()
         raise
-
-
-def _cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
-    """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
-    completions row, for that row's project (any project when it is not grouped by project)."""
-    staged = {
-        r[0]
-        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
-    }
-    if not {"staged_usage_completions", "staged_costs"} <= staged:
-        return 0.0
-    row = one(
-        con.execute(
-            "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
-            "FROM staged_usage_completions), matched AS ("
-            "SELECT c.rowid AS r FROM staged_costs c JOIN u ON u.p = c.project_id "
-            "AND c.window_start < u.we AND u.ws < c.window_end UNION "
-            "SELECT c.rowid FROM staged_costs c JOIN u ON u.p IS NULL "
-            "AND c.window_start < u.we AND u.ws < c.window_end) "
-            "SELECT sum(amount_value) FROM staged_costs WHERE (amount_currency IS NULL "
-            "OR amount_currency = 'usd') AND rowid IN (SELECT r FROM matched)"
-        )
-    )
-    return float(row[0]) if row and row[0] is not None else 0.0
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:

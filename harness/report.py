@@ -16,11 +16,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import duckdb
+
 from .chains import ChainResult
 from .dedupe import Deduped, dedupe
 from .endpoints import REGISTRY, Endpoint
 from .errors import PathError
 from .models import Event, Scenario
+from .store.connection import one
 from .store.ingest import WriteCounts
 
 REPORT_VERSION = 1
@@ -271,3 +274,27 @@ def without_writes(report: dict[str, Any]) -> dict[str, Any]:
     for entry in trimmed.get("endpoints", {}).values():
         entry.pop("writes", None)
     return trimmed  # type: ignore[no-any-return]
+
+
+def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
+    """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
+    completions row, for that row's project (any project when it is not grouped by project)."""
+    staged = {
+        r[0]
+        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+    }
+    if not {"staged_usage_completions", "staged_costs"} <= staged:
+        return 0.0
+    row = one(
+        con.execute(
+            "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
+            "FROM staged_usage_completions), matched AS ("
+            "SELECT c.rowid AS r FROM staged_costs c JOIN u ON u.p = c.project_id "
+            "AND c.window_start < u.we AND u.ws < c.window_end UNION "
+            "SELECT c.rowid FROM staged_costs c JOIN u ON u.p IS NULL "
+            "AND c.window_start < u.we AND u.ws < c.window_end) "
+            "SELECT sum(amount_value) FROM staged_costs WHERE (amount_currency IS NULL "
+            "OR amount_currency = 'usd') AND rowid IN (SELECT r FROM matched)"
+        )
+    )
+    return float(row[0]) if row and row[0] is not None else 0.0

@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from harness import checksums
+from harness import checksums, pipeline
 from harness.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
@@ -152,3 +152,18 @@ def make_page(
             {"object": "bucket", "start_time": start, "end_time": start + width, "results": results}
         ],
     }
+
+
+def replay_report(
+    root: Path, db: str, monkeypatch: pytest.MonkeyPatch, *, reference: bool
+) -> dict[str, Any]:
+    """Replay root/fixtures into root/<db> in-process, on the SQL fast path or (``reference``)
+    all through the Python reference path; the report, at the snapshot clock."""
+    if reference:
+        monkeypatch.setenv(pipeline.REFERENCE_ENV, "1")
+    else:
+        monkeypatch.delenv(pipeline.REFERENCE_ENV, raising=False)
+    options = pipeline.ReplayOptions(
+        fixtures=root / "fixtures", db=root / db, now=pipeline.SNAPSHOT_NOW
+    )
+    return pipeline.replay(options).report

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, Corpus, db_contents
+from conftest import REPO, Corpus, db_contents, replay_report
 from harness import checksums, errors, fastpath, fixtures, pipeline, tokens
 from harness.endpoints import ENDPOINTS
 from harness.store import workspace
@@ -109,17 +109,6 @@ def _write(root: Path, scenarios: list[dict[str, Any]]) -> None:
     checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
 
 
-def _replay(root: Path, db: str, monkeypatch: pytest.MonkeyPatch, reference: bool) -> Any:
-    if reference:
-        monkeypatch.setenv(pipeline.REFERENCE_ENV, "1")
-    else:
-        monkeypatch.delenv(pipeline.REFERENCE_ENV, raising=False)
-    options = pipeline.ReplayOptions(
-        fixtures=root / "fixtures", db=root / db, now=pipeline.SNAPSHOT_NOW
-    )
-    return pipeline.replay(options).report
-
-
 @settings(
     max_examples=25,
     deadline=None,
@@ -130,8 +119,8 @@ def test_fast_path_equals_the_reference(scenarios: Any, monkeypatch: pytest.Monk
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _write(root, scenarios)
-        fast = _replay(root, "fast.duckdb", monkeypatch, reference=False)
-        slow = _replay(root, "ref.duckdb", monkeypatch, reference=True)
+        fast = replay_report(root, "fast.duckdb", monkeypatch, reference=False)
+        slow = replay_report(root, "ref.duckdb", monkeypatch, reference=True)
         assert fast == slow
         assert (
             db_contents(root / "fast.duckdb")["usage_completions"]
@@ -154,8 +143,8 @@ def _assert_fast_path_accepts(root: Path) -> None:
 
 def test_bundled_corpus_same_on_both_paths(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> None:
     _assert_fast_path_accepts(corpus.root)
-    fast = _replay(corpus.root, "fast.duckdb", monkeypatch, reference=False)
-    slow = _replay(corpus.root, "ref.duckdb", monkeypatch, reference=True)
+    fast = replay_report(corpus.root, "fast.duckdb", monkeypatch, reference=False)
+    slow = replay_report(corpus.root, "ref.duckdb", monkeypatch, reference=True)
     assert fast == slow
     a, b = db_contents(corpus.root / "fast.duckdb"), db_contents(corpus.root / "ref.duckdb")
     for table in a:
@@ -185,8 +174,8 @@ def test_endpoints_without_results(
         corpus.write("usage_moderations/daily", n, body, rehash=False)
     corpus.rehash()
     _assert_fast_path_accepts(corpus.root)
-    fast = _replay(corpus.root, "fast.duckdb", monkeypatch, reference=False)
-    slow = _replay(corpus.root, "ref.duckdb", monkeypatch, reference=True)
+    fast = replay_report(corpus.root, "fast.duckdb", monkeypatch, reference=False)
+    slow = replay_report(corpus.root, "ref.duckdb", monkeypatch, reference=True)
     assert fast == slow
     entry = fast["endpoints"]["usage_moderations"]
     assert entry["totalRawEvents"] == 0
@@ -250,8 +239,8 @@ def test_unknown_field_in_a_late_page_is_reported(
     last = _long_chain(tmp_path)
     _edit_last_result(last, tmp_path, {"organization_id": "org_1"})
     _assert_fast_path_accepts(tmp_path)  # the page is examined, not the endpoint declined
-    fast = _replay(tmp_path, "fast.duckdb", monkeypatch, reference=False)
-    slow = _replay(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    fast = replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False)
+    slow = replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
     assert fast == slow
     assert fast["endpoints"]["usage_completions"]["unknownFields"] == ["results[].organization_id"]
 
@@ -295,8 +284,8 @@ def test_unusual_formatting_replays_like_the_reference(
     last.write_text(json.dumps(body, indent=1, separators=(",", " : ")))
     checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
     _assert_fast_path_accepts(tmp_path)
-    fast = _replay(tmp_path, "fast.duckdb", monkeypatch, reference=False)
-    assert fast == _replay(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    fast = replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False)
+    assert fast == replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
 
 
 def test_token_counts() -> None:

@@ -5,34 +5,21 @@ pages long and a tenth of the results are duplicates."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from conftest import db_contents
-from harness import pipeline
+from conftest import db_contents, replay_report
 from harness.synth import synthesize
 
 RESULTS = 2000
-
-
-def _replay(root: Path, db: str, monkeypatch: pytest.MonkeyPatch, reference: bool) -> Any:
-    if reference:
-        monkeypatch.setenv(pipeline.REFERENCE_ENV, "1")
-    else:
-        monkeypatch.delenv(pipeline.REFERENCE_ENV, raising=False)
-    options = pipeline.ReplayOptions(
-        fixtures=root / "fixtures", db=root / db, now=pipeline.SNAPSHOT_NOW
-    )
-    return pipeline.replay(options).report
 
 
 def test_a_synthetic_corpus_replays_alike_on_both_paths(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     synthesize(tmp_path, RESULTS, seed=7)
-    fast = _replay(tmp_path, "fast.duckdb", monkeypatch, reference=False)
-    slow = _replay(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    fast = replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False)
+    slow = replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
     assert fast == slow
     a, b = db_contents(tmp_path / "fast.duckdb"), db_contents(tmp_path / "ref.duckdb")
     for table in a:

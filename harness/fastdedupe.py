@@ -3,7 +3,7 @@
 Works on ``fp_all`` (one row per result, with a BIGINT capture ``rank`` whose top bits are the
 file's id in ``fp_meta``, and a hash ``vh`` of its values) that fastpath.py builds. Keys group
 together with NULLs equal; the highest rank wins, as in dedupe.py. The staged rows carry no
-dedupe_key: the tables compute it (migration 0006).
+dedupe_key: the tables' views compute it (migration 0006).
 """
 
 from __future__ import annotations

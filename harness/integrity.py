@@ -219,8 +219,8 @@ def relationship_issues(
 
 def duplicate_keys(con: duckdb.DuckDBPyConnection, endpoints: Iterable[Endpoint]) -> None:
     """No index enforces key uniqueness, so prove it: any duplicate is a database defect.
-    Grouped on the key columns dedupe_key hashes (NULLs group together), not on the virtual
-    column, which would hash every row."""
+    Grouped on the key columns dedupe_key hashes (NULLs group together), not on the view's
+    dedupe_key, which would hash every row."""
     for endpoint in endpoints:
         keys = ", ".join(n for n, _ in key_columns(endpoint))
         row = one(

@@ -39,7 +39,7 @@ def encode_key_part(value: Any) -> str:
 
 def dedupe_key(endpoint: str, parts: list[Any]) -> str:
     """md5 of endpoint and key parts (null encoded explicitly), as 32 hex digits: an identity,
-    not a secret. The tables compute the same from their own columns (store/tables.py)."""
+    not a secret. The tables' views compute the same from their columns (migration 0006)."""
     text = "|".join([endpoint, *(encode_key_part(p) for p in parts)])
     return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
 
@@ -160,5 +160,5 @@ class Event:
         location: Location,
     ) -> Event:
         # Key parts in insertion order: window_start, window_end, group_by, dimensions (usage,
-        # costs), or id[, project_id] (lists). store/tables.key_expression builds it in SQL.
+        # costs), or id[, project_id] (lists), as migration 0006's views encode them in SQL.
         return cls(endpoint, key, values, rank, location, dedupe_key(endpoint, list(key.values())))

@@ -12,8 +12,10 @@ HOW_TO_ADD = """\
 
 1. Add a frozen `Endpoint` record to `harness/endpoints.py`: API path, result `object`,
    dimensions (the `group_by` fields the API allows), counters, attributes, references.
-2. Add a numbered migration in `harness/store/migrations/` creating its table; the drift test
-   (`tests/test_registry.py`) says which columns the registry expects.
+2. Add a numbered migration in `harness/store/migrations/` creating its `<name>_rows` table
+   and the `<name>` view that adds `dedupe_key` (copy the pattern of `0006_dedupe_key_views.sql`);
+   the drift tests in `tests/test_store.py` say which columns the registry expects and check
+   the view's key against `models.dedupe_key`.
 3. `harness schemas --write` generates `schemas/<name>.schema.json`.
 4. Record a scenario under `fixtures/<name>/<scenario>/` (request.json + page-001.json ...),
    then `harness checksums --write`.

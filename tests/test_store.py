@@ -173,6 +173,26 @@ def test_0006_computes_the_keys_0005_stored(tmp_path: Path) -> None:
     assert rows == [(stored, 7)]
 
 
+def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus) -> None:
+    """A database at 0005 holding the corpus (keys stored, as the old upsert wrote them) is
+    migrated, then the same corpus is replayed: every row is found, none inserted twice."""
+    assert corpus.replay().code == 0
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        rows = {e.table: con.execute(f"SELECT * FROM {e.table}").fetchall() for e in ENDPOINTS}
+    corpus.db.unlink()
+    _migrated(corpus.db, upto="0005")
+    with duckdb.connect(str(corpus.db)) as con:
+        for table, values in rows.items():
+            if values:
+                marks = ", ".join("?" for _ in values[0])
+                con.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    assert corpus.cli("db", "migrate", "--db", str(corpus.db)).code == 0
+    assert corpus.replay().code == 0
+    writes = {n: e["writes"] for n, e in corpus.report_json()["endpoints"].items()}
+    assert all(w["inserted"] == 0 and w["updated"] == 0 for w in writes.values()), writes
+    assert sum(w["unchanged"] for w in writes.values()) == sum(map(len, rows.values()))
+
+
 def test_a_database_ahead_of_the_code_is_refused(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     con = duckdb.connect(str(corpus.db))

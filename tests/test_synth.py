@@ -4,11 +4,15 @@ pages long and a tenth of the results are duplicates."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
 from conftest import db_contents, replay_report
+from harness import checksums, fastpath, fixtures, pipeline
+from harness.endpoints import REGISTRY
+from harness.store import workspace
 from harness.synth import synthesize
 
 RESULTS = 2000
@@ -39,3 +43,25 @@ def test_a_synthetic_corpus_replays_alike_on_both_paths(
     assert 0.05 <= duplicates / raw <= 0.15  # "about 10% exact duplicates"
     assert max(e["totalPages"] for e in usage.values()) > 50  # multi-page chains
     assert len(fast["dedupedUsage"]) < fast["dedupedUsageTotal"]  # the sample is capped
+
+
+def test_one_endpoint_on_the_reference_path_beside_fast_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A string the typed read cannot vouch for (it starts like JSON) sends costs, the first
+    endpoint of the report's sample, to the Python path while the others stay on SQL: the
+    report still equals the all-Python one, sample budget included."""
+    synthesize(tmp_path, RESULTS, seed=7)
+    page = tmp_path / "fixtures" / "costs" / "proj_0000" / "page-001.json"
+    body = json.loads(page.read_text())
+    body["data"][0]["results"][0]["line_item"] = "{not json}, input"
+    page.write_text(json.dumps(body))
+    checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
+    costs = [s for s in fixtures.discover(tmp_path / "fixtures") if s.endpoint.name == "costs"]
+    with workspace() as con, pytest.raises(fastpath.Declined):
+        fastpath.run(con, REGISTRY["costs"], costs, pipeline.SNAPSHOT_NOW)
+    mixed = replay_report(tmp_path, "mixed.duckdb", monkeypatch, reference=False)
+    slow = replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    assert mixed == slow
+    assert mixed["dedupedUsage"][0]["endpoint"] == "costs"
+    assert {e["endpoint"] for e in mixed["dedupedUsage"]} > {"costs"}  # fast ones fill the rest

@@ -151,7 +151,8 @@ def stats(
             "SELECT sid, count(*) FROM fp_all WHERE is_result GROUP BY sid"
         ).fetchall()
     }
-    _, s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)
+    # Without spanning keys fp_sgroups is fp_groups: its losers are the ones just found.
+    s_losers = _conflicts(con, endpoint, "fp_sgroups", per_scenario=True)[1] if spans else losers
     s_dups = {
         scenario_names[sid]: int(d)
         for sid, d in con.execute(

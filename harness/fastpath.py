@@ -31,7 +31,7 @@ import duckdb
 from . import chains, fastdedupe, fixtures, schema, tokens
 from .endpoints import Endpoint
 from .errors import HarnessError
-from .fastread import Declined, file_key, meta_table, read
+from .fastread import FORMATS, Declined, file_key, meta_table, one_per_line, read
 from .models import Page, Scenario
 from .report import EndpointStats, ScenarioRun
 from .store.connection import one
@@ -169,10 +169,14 @@ def run(
     ``counted``: returns the token counts by file_key, taken while the checksums were verified
     (it may wait for them; files missing from it are read and counted here)."""
     files = meta_table(con, scenarios)
-    try:
-        read(con, endpoint, files)
-    except duckdb.Error as exc:
-        raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    formats = FORMATS if one_per_line(files) else FORMATS[1:]
+    for n, json_format in enumerate(formats, start=1):
+        try:
+            read(con, endpoint, files, json_format)
+            break
+        except duckdb.Error as exc:
+            if n == len(formats):
+                raise Declined(f"DuckDB could not read the pages: {exc}") from exc
     try:
         _sql_checks(con, endpoint)
         found = _examine(endpoint, scenarios, _balance(con, counted))

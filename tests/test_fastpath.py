@@ -9,12 +9,13 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, Corpus, db_contents, replay_report
-from harness import checksums, errors, fastpath, fixtures, pipeline, tokens
+from harness import checksums, errors, fastpath, fastread, fixtures, pipeline, tokens
 from harness.endpoints import ENDPOINTS
 from harness.store import workspace
 
@@ -295,3 +296,26 @@ def test_token_counts() -> None:
     assert tokens.count(b'{"a": 1, "b": "x"}').balanced(keys_seen=2, strings_seen=1)
     assert not tokens.count(b'{"a": 1, "b": 2}').balanced(keys_seen=2, strings_seen=1)
     assert not tokens.count(b'{"a": 1, "z": 2}').balanced(keys_seen=1, strings_seen=0)
+
+
+def test_one_value_per_line_is_read_newline_delimited(tmp_path: Path) -> None:
+    """Pages written one JSON value per line take DuckDB's faster newline-delimited read; a
+    pretty-printed page among them fails that read (fastpath.run then reads them all
+    unstructured, as test_unusual_formatting_replays_like_the_reference shows)."""
+    last = _long_chain(tmp_path)
+    found = fixtures.discover(tmp_path / "fixtures")
+    (scenario,) = [s for s in found if s.endpoint.name == "usage_completions"]
+    con = workspace()
+    try:
+        files = fastread.meta_table(con, [scenario])
+        assert fastread.one_per_line(files)
+        fastread.read(con, scenario.endpoint, files, "newline_delimited")
+        assert con.execute("SELECT count(*) FROM fp_all WHERE is_result").fetchall() == [(40,)]
+        last.write_text(json.dumps(json.loads(last.read_text()), indent=1))
+        with pytest.raises(duckdb.Error):
+            fastread.read(con, scenario.endpoint, files, "newline_delimited")
+        fastread.read(con, scenario.endpoint, files, "unstructured")
+        assert con.execute("SELECT count(*) FROM fp_all WHERE is_result").fetchall() == [(40,)]
+        assert not fastread.one_per_line([str(last)])
+    finally:
+        con.close()

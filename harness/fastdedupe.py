@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 
 from .endpoints import REGISTRY, Endpoint
+from .fastread import Declined, key_columns
 from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats, json_values
 from .store.connection import one
 from .store.ingest import staged_table
@@ -26,31 +27,42 @@ def key_order(endpoint: Endpoint, prefix: str = "") -> str:
     return ", ".join(f"{prefix}{n} NULLS FIRST" for n in names)
 
 
-def _group_keys(endpoint: Endpoint) -> str:
-    # gid stands for group_by: the same text within one run, and an integer groups faster.
-    return ", ".join(["window_start", "window_end", "gid", *(f.name for f in endpoint.dimensions)])
-
-
 def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
     """``fp_groups``: one row per dedupe key (NULLs group together): the winning rank, and
     whether the key's rows disagree (a conflict) or span scenarios (per-scenario stats then
     differ). ``fp_sgroups``: the same per scenario (``fp_groups`` itself when no key spans
-    scenarios). Returns whether any key spans scenarios."""
-    keys = _group_keys(endpoint)
+    scenarios). Returns whether any key spans scenarios; raises Declined if two keys share
+    a hash."""
+    # Rows group by the 64-bit hash of their key, several times faster than by its columns,
+    # and conflicts are told by the hash of their values. Only a group of two or more rows
+    # can hide keys or values that share a hash, so those groups are checked on the columns
+    # themselves: grouping and conflicts are exact.
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT {keys}, max(rank) AS win, "
+        "CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT kh, max(rank) AS win, "
         "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans, "
-        f"min(sid) AS sid FROM fp_all WHERE is_result GROUP BY {keys}"
+        "min(sid) AS sid FROM fp_all WHERE is_result GROUP BY kh"
     )
+    values = ", ".join(n for n, _ in value_columns(endpoint)) or "NULL"
+    shared = one(
+        con.execute(
+            "SELECT count(*) FROM (SELECT any_value(g.conflicted) AS conflicted, "
+            f"count(DISTINCT ({key_columns(endpoint)})) AS keys, "
+            f"count(DISTINCT ({values})) AS versions FROM fp_all a JOIN fp_groups g USING (kh) "
+            "WHERE a.is_result AND g.n > 1 GROUP BY kh) "
+            "WHERE keys > 1 OR conflicted <> (versions > 1)"
+        )
+    )
+    if shared and shared[0]:
+        raise Declined(f"{shared[0]} hashes stand for more than one key or value")
     row = one(con.execute("SELECT count(*) FROM fp_groups WHERE spans"))
     spans = bool(row and row[0])
     source = "fp_groups"  # when each key lives in one scenario (its sid), the same groups
     if spans:
         source = "fp_spanning"
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE fp_spanning AS SELECT sid, {keys}, "
-            "max(rank) AS win, count(*) AS n, min(vh) <> max(vh) AS conflicted "
-            f"FROM fp_all WHERE is_result GROUP BY sid, {keys}"
+            "CREATE OR REPLACE TEMP TABLE fp_spanning AS SELECT sid, kh, max(rank) AS win, "
+            "count(*) AS n, min(vh) <> max(vh) AS conflicted FROM fp_all WHERE is_result "
+            "GROUP BY sid, kh"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW fp_sgroups AS SELECT * FROM {source}")
     return spans
@@ -216,9 +228,7 @@ def _conflicts(
     if not conflicted or not conflicted[0]:
         return [], []
     names = [n for n, _ in value_columns(endpoint)]
-    match = " AND ".join(
-        f"e.{k} IS NOT DISTINCT FROM g.{k}" for k in _group_keys(endpoint).split(", ")
-    )
+    match = "e.kh = g.kh"  # group() made sure a hash stands for one key
     if per_scenario:
         match += " AND e.sid = g.sid"
     winner_cols = ", ".join(

@@ -92,6 +92,12 @@ def meta_table(con: duckdb.DuckDBPyConnection, scenarios: list[Scenario]) -> lis
     return columns[0]
 
 
+def key_columns(endpoint: Endpoint) -> str:
+    """The dedupe key as ``fp_all`` columns; gid stands for group_by (the same text within one
+    run, and an integer groups faster)."""
+    return ", ".join(["window_start", "window_end", "gid", *(f.name for f in endpoint.dimensions)])
+
+
 def _keys(f: Field) -> list[str]:
     """The raw keys of a usage/costs field: its name and older aliases, all top-level."""
     if any(len(source) != 1 for source in f.sources):
@@ -225,7 +231,8 @@ def read(
     results = "CASE WHEN len(b.results) > 0 THEN b.results ELSE [NULL] END"
     con.execute(
         "CREATE OR REPLACE TEMP TABLE fp_all AS SELECT *, "
-        f"hash({', '.join(names)}) AS vh FROM (SELECT file_id, sid, gid, bi AS bucket_index, "
+        f"hash({', '.join(names)}) AS vh, hash({key_columns(endpoint)}) AS kh "
+        "FROM (SELECT file_id, sid, gid, bi AS bucket_index, "
         "ri AS result_index, res IS NOT NULL AS is_result, bnull, "
         # unique within the run, ordered like dedupe.py's capture rank
         "(file_id << 40) | (bi::BIGINT << 20) | ri::BIGINT AS rank, "

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, Corpus, db_contents, replay_report
-from harness import checksums, errors, fastpath, fastread, fixtures, pipeline, tokens
+from harness import checksums, errors, fastdedupe, fastpath, fastread, fixtures, pipeline, tokens
 from harness.endpoints import ENDPOINTS
 from harness.store import workspace
 
@@ -317,5 +317,30 @@ def test_one_value_per_line_is_read_newline_delimited(tmp_path: Path) -> None:
         fastread.read(con, scenario.endpoint, files, "unstructured")
         assert con.execute("SELECT count(*) FROM fp_all WHERE is_result").fetchall() == [(40,)]
         assert not fastread.one_per_line([str(last)])
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("column", ["kh", "vh"])
+def test_shared_hashes_decline(tmp_path: Path, column: str) -> None:
+    """Rows group by the hash of their key (kh) and conflicts are told by the hash of their
+    values (vh); groups of several rows are checked on the columns themselves, so keys or
+    values that share a hash (forced here) send the endpoint to the reference path."""
+    last = _long_chain(tmp_path, pages=3)
+    body = json.loads(last.read_text())
+    body["data"][0]["results"].append(body["data"][0]["results"][0] | {"input_tokens": 6})
+    last.write_text(json.dumps(body))  # one conflict: same key, other values
+    checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
+    found = fixtures.discover(tmp_path / "fixtures")
+    chosen = [s for s in found if s.endpoint.name == "usage_completions"]
+    con = workspace()
+    try:
+        endpoint = chosen[0].endpoint
+        fastread.read(con, endpoint, fastread.meta_table(con, chosen))
+        assert fastdedupe.group(con, endpoint) is False  # untouched: exact, no decline
+        assert con.execute("SELECT count(*) FROM fp_groups WHERE conflicted").fetchall() == [(1,)]
+        con.execute(f"UPDATE fp_all SET {column} = 0")
+        with pytest.raises(fastpath.Declined, match="hashes stand for more than one"):
+            fastdedupe.group(con, endpoint)
     finally:
         con.close()

@@ -145,15 +145,25 @@ if TYPE_CHECKING:
     import jsonschema
 
 
+def _schema(name: str) -> dict[str, Any]:
+    path = schema_dir() / f"{name}.schema.json"
+    return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
+
+
+# Imported in the functions: a replay whose pages all take the SQL fast path never validates
+# in Python, and one whose pages are all valid never needs python-jsonschema's explanations.
 @cache
-def _validators(name: str) -> tuple[Any, jsonschema.Draft202012Validator]:
-    # Imported here: a replay whose pages all take the SQL fast path never validates in Python.
-    import jsonschema
+def _fast(name: str) -> Any:
     import jsonschema_rs
 
-    path = schema_dir() / f"{name}.schema.json"
-    schema = json.loads(path.read_text(encoding="utf-8"))
-    return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)
+    return jsonschema_rs.validator_for(_schema(name))
+
+
+@cache
+def _detailed(name: str) -> jsonschema.Draft202012Validator:
+    import jsonschema
+
+    return jsonschema.Draft202012Validator(_schema(name))
 
 
 def _pointer(parts: Iterable[Any]) -> str:
@@ -162,10 +172,11 @@ def _pointer(parts: Iterable[Any]) -> str:
 
 def page_problems(endpoint: Endpoint, page: Page, label: str) -> list[Problem]:
     """Every schema error of one page, sorted by JSON pointer; [] when the page is valid."""
-    fast, detailed = _validators(endpoint.name)
-    if fast.is_valid(page.body):
+    if _fast(endpoint.name).is_valid(page.body):
         return []
-    errors = sorted(detailed.iter_errors(page.body), key=lambda e: [str(p) for p in e.path])
+    errors = sorted(
+        _detailed(endpoint.name).iter_errors(page.body), key=lambda e: [str(p) for p in e.path]
+    )
     return [
         Problem(
             e.message,

@@ -65,21 +65,48 @@ def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
             "GROUP BY sid, kh"
         )
     con.execute(f"CREATE OR REPLACE TEMP VIEW fp_sgroups AS SELECT * FROM {source}")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE fp_losers AS SELECT a.rank FROM fp_all a "
+        "JOIN fp_groups g USING (kh) WHERE a.is_result AND g.n > 1 AND a.rank <> g.win"
+    )
     return spans
 
 
+# The columns of fp_all that the staged rows need; the others only served the checks.
+_STAGED = ("file_id", "rank", "bucket_index", "result_index", "window_start", "window_end")
+
+
+def staged_rows(endpoint: Endpoint) -> str:
+    """Where stage() keeps an endpoint's winners: fp_all, renamed once it is pruned."""
+    return f"fp_rows_{endpoint.name}"
+
+
 def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
-    """The winners, shaped like store/ingest.stage's table."""
+    """The winners, shaped like store/ingest.stage's table: fp_all pruned to them (losers,
+    empty buckets and the checks' columns removed), behind a view; copying them into a table
+    of their own took as long as inserting them into the database."""
+    rows, meta = staged_rows(endpoint), f"fp_meta_{endpoint.name}"
+    con.execute("DELETE FROM fp_all WHERE NOT is_result OR rank IN (SELECT rank FROM fp_losers)")
+    keep = {
+        *_STAGED,
+        *(f.name for f in endpoint.dimensions),
+        *(n for n, _ in value_columns(endpoint)),
+    }
+    for column in [d[0] for d in con.execute("SELECT * FROM fp_all LIMIT 0").description]:
+        if column not in keep:
+            con.execute(f"ALTER TABLE fp_all DROP COLUMN {column}")
+    con.execute(f"ALTER TABLE fp_all RENAME TO {rows}")
+    con.execute(f"ALTER TABLE fp_meta RENAME TO {meta}")
     dims = ", ".join(f.name for f in endpoint.dimensions)
     values = ", ".join(n for n, _ in value_columns(endpoint))
+    synced_at = one(con.execute("SELECT CAST(? AS TIMESTAMPTZ)::VARCHAR", [now]))
+    assert synced_at is not None
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {staged_table(endpoint)} AS SELECT "
+        f"CREATE OR REPLACE TEMP VIEW {staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
-        "captured_at, CAST(? AS TIMESTAMPTZ) AS synced_at, "
-        "bucket_index, result_index FROM fp_all JOIN fp_meta USING (file_id) "
-        "WHERE rank IN (SELECT win FROM fp_groups)",
-        [now],
+        f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index "
+        f"FROM {rows} JOIN {meta} USING (file_id)"
     )
 
 
@@ -151,8 +178,8 @@ def stats(
 ) -> tuple[EndpointStats, dict[str, int]]:
     """The report's statistics; scenario_names[sid] is the scenario of fp_all.sid, ``spans``
     what group() returned."""
-    staged = staged_table(endpoint)
-    total = _totals(con, endpoint, staged, "0").get(0) or _empty(endpoint)
+    winners = "(SELECT * FROM fp_all WHERE is_result AND rank NOT IN (SELECT rank FROM fp_losers))"
+    total = _totals(con, endpoint, winners, "0").get(0) or _empty(endpoint)
     conflicts, losers = _conflicts(con, endpoint, "fp_groups")
     plain = one(con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted"))
     duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
@@ -173,16 +200,10 @@ def stats(
     }
     for scenario, same in s_losers:
         s_dups[scenario] = s_dups.get(scenario, 0) + (1 if same else 0)
-    if spans:
-        s_totals = _totals(
-            con,
-            endpoint,
-            "(SELECT * FROM fp_all WHERE rank IN (SELECT win FROM fp_sgroups))",
-            "sid",
-        )
-        by_name = {scenario_names[sid]: row for sid, row in s_totals.items()}
-    else:  # the run's winners are each scenario's winners
-        by_name = _totals(con, endpoint, staged, "source_scenario")
+    # Without spanning keys the run's winners are each scenario's winners.
+    s_winners = "(SELECT * FROM fp_all WHERE rank IN (SELECT win FROM fp_sgroups))"
+    s_totals = _totals(con, endpoint, s_winners if spans else winners, "sid")
+    by_name = {scenario_names[sid]: row for sid, row in s_totals.items()}
     scenarios = {
         name: ScenarioStats(
             int((by_name.get(name) or _empty(endpoint))["deduped"]),

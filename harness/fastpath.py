@@ -182,12 +182,13 @@ def run(
         found = _examine(endpoint, scenarios, _balance(con, counted))
         chain_results = _chains(con, scenarios)
         spans = fastdedupe.group(con, endpoint)
-        fastdedupe.stage(con, endpoint, now)
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
+        fastdedupe.stage(con, endpoint, now)
     finally:
         con.execute(
             "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
-            "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_all"
+            "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_losers; "
+            "DROP TABLE IF EXISTS fp_all"
         )
     runs = []
     for s in scenarios:

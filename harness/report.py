@@ -279,22 +279,29 @@ def without_writes(report: dict[str, Any]) -> dict[str, Any]:
 def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
     """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
     completions row, for that row's project (any project when it is not grouped by project)."""
+    # Staged rows are temp tables (reference path) or temp views (fastdedupe.stage).
     staged = {
         r[0]
-        for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall()
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE temporary"
+        ).fetchall()
     }
     if not {"staged_usage_completions", "staged_costs"} <= staged:
         return 0.0
+    # Each costs row counts once however many completions windows it overlaps: numbered
+    # (and materialized, so that the numbers hold) to be matched by two cheap equi-joins.
     row = one(
         con.execute(
             "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
-            "FROM staged_usage_completions), matched AS ("
-            "SELECT c.rowid AS r FROM staged_costs c JOIN u ON u.p = c.project_id "
+            "FROM staged_usage_completions), c AS MATERIALIZED (SELECT row_number() OVER () "
+            "AS r, window_start, window_end, project_id, amount_value FROM staged_costs "
+            "WHERE amount_currency IS NULL OR amount_currency = 'usd'), matched AS ("
+            "SELECT c.r FROM c JOIN u ON u.p = c.project_id "
             "AND c.window_start < u.we AND u.ws < c.window_end UNION "
-            "SELECT c.rowid FROM staged_costs c JOIN u ON u.p IS NULL "
+            "SELECT c.r FROM c JOIN u ON u.p IS NULL "
             "AND c.window_start < u.we AND u.ws < c.window_end) "
-            "SELECT sum(amount_value) FROM staged_costs WHERE (amount_currency IS NULL "
-            "OR amount_currency = 'usd') AND rowid IN (SELECT r FROM matched)"
+            "SELECT sum(amount_value) FROM c WHERE r IN (SELECT r FROM matched)"
         )
     )
     return float(row[0]) if row and row[0] is not None else 0.0

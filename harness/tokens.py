@@ -18,6 +18,7 @@ a number, say); each alone breaks the balance.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -44,36 +45,54 @@ class Tokens:
         )
 
 
-def _starts(data: bytes, word: bytes) -> np.ndarray:
-    """Offsets of every occurrence of a 2- or 4-byte ``word``: the bytes viewed as words at
-    each alignment, so that one comparison pass covers them all."""
-    size = len(word)
-    dtype = np.dtype(f"<u{size}")
-    value = int.from_bytes(word, "little")
-    found = []
-    for offset in range(size):
-        n = (len(data) - offset) // size
-        if n > 0:
-            words = np.frombuffer(data, dtype=dtype, count=n, offset=offset)
-            found.append(np.flatnonzero(words == value) * size + offset)
-    return np.concatenate(found) if found else np.zeros(0, dtype=np.intp)
+# Scratch arrays, one pair per thread (the checksum thread counts while the main thread may
+# count a file it was not given): every comparison writes into them, because allocating a
+# fresh array per file made page faults cost more than the counting itself.
+_scratch = threading.local()
 
 
-def _nulls(data: bytes) -> int:
-    starts = _starts(data, b"null")
-    if not starts.size:
+def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    held = getattr(_scratch, "pair", None)
+    if held is None or held[0].size < size:
+        grown = max(size, 1 << 20)
+        held = _scratch.pair = (np.empty(grown, dtype=bool), np.empty(grown, dtype=bool))
+    return held
+
+
+def _pairs(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> int:
+    """How many times a byte marked in ``first`` (a mask over ``a``) is followed by ``second``."""
+    n = a.size - 1
+    if n < 1:
         return 0
-    a = np.frombuffer(data, dtype=np.uint8)
-    before = np.where(starts > 0, _BEFORE[a[np.maximum(starts - 1, 0)]], False)
-    follows = starts + 4
+    following = np.equal(a[1:], second, out=out[:n])
+    return int(np.count_nonzero(np.logical_and(first[:n], following, out=following)))
+
+
+def _nulls(a: np.ndarray, starts_out: np.ndarray, out: np.ndarray) -> int:
+    n = a.size - 3
+    if n < 1:
+        return 0
+    starts = np.equal(a[:n], ord("n"), out=starts_out[:n])
+    for offset, byte in ((1, "u"), (2, "l"), (3, "l")):
+        np.logical_and(starts, np.equal(a[offset : offset + n], ord(byte), out=out[:n]), out=starts)
+    found = np.flatnonzero(starts)
+    before = np.where(found > 0, _BEFORE[a[np.maximum(found - 1, 0)]], False)
+    follows = found + 4
     after = np.where(follows < a.size, _AFTER[a[np.minimum(follows, a.size - 1)]], True)
     return int(np.count_nonzero(before & after))
 
 
 def count(data: bytes) -> Tokens:
+    a = np.frombuffer(data, dtype=np.uint8)
+    first, second = _buffers(a.size)
+    quote = np.equal(a, QUOTE, out=first[: a.size])
+    quotes, keys = int(np.count_nonzero(quote)), _pairs(quote, a, ord(":"), second)
+    escaped = 0
+    if b"\\" in data:
+        escaped = _pairs(np.equal(a, ord("\\"), out=first[: a.size]), a, QUOTE, second)
     return Tokens(
-        quotes=int(np.count_nonzero(np.frombuffer(data, dtype=np.uint8) == QUOTE)),
-        escaped=len(_starts(data, b'\\"')) if b"\\" in data else 0,
-        keys=len(_starts(data, b'":')),
-        nulls=_nulls(data) if b"null" in data else 0,
+        quotes=quotes,
+        escaped=escaped,
+        keys=keys,
+        nulls=_nulls(a, first, second) if b"null" in data else 0,
     )

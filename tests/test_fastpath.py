@@ -4,6 +4,7 @@ corpora (duplicates, conflicts, nulls, missing fields, several scenarios and pag
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -287,6 +288,18 @@ def test_unusual_formatting_replays_like_the_reference(
     _assert_fast_path_accepts(tmp_path)
     fast = replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False)
     assert fast == replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+
+
+def _reference_tokens(data: bytes) -> tokens.Tokens:
+    """tokens.count spelled plainly: the 2-byte patterns cannot overlap themselves."""
+    nulls = re.findall(rb"(?<=[: \t\r\n,\[])null(?=[,}\] \t\r\n]|\Z)", data)
+    return tokens.Tokens(data.count(b'"'), data.count(b'\\"'), data.count(b'":'), len(nulls))
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet='"\\:nul ,[]{}x\n', max_size=60))
+def test_token_counts_match_their_plain_definition(text: str) -> None:
+    assert tokens.count(text.encode()) == _reference_tokens(text.encode())
 
 
 def test_token_counts() -> None:

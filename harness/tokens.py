@@ -20,15 +20,26 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
+
+# numpy is imported by the first count, on the checksum thread: not on every run's start-up.
 
 QUOTE = ord('"')
-# What may stand right before and right after a null that is a value, not part of a word.
-_BEFORE = np.zeros(256, dtype=bool)
-_BEFORE[list(b": \t\r\n,[")] = True
-_AFTER = np.zeros(256, dtype=bool)
-_AFTER[list(b",}] \t\r\n")] = True
+
+
+@cache
+def _context() -> tuple[np.ndarray, np.ndarray]:
+    """What may stand right before and right after a null that is a value, not part of a word."""
+    import numpy as np
+
+    before, after = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
+    before[list(b": \t\r\n,[")] = True
+    after[list(b",}] \t\r\n")] = True
+    return before, after
 
 
 @dataclass(frozen=True)
@@ -52,6 +63,8 @@ _scratch = threading.local()
 
 
 def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
+    import numpy as np
+
     held = getattr(_scratch, "pair", None)
     if held is None or held[0].size < size:
         grown = max(size, 1 << 20)
@@ -61,6 +74,8 @@ def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _pairs(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> int:
     """How many times a byte marked in ``first`` (a mask over ``a``) is followed by ``second``."""
+    import numpy as np
+
     n = a.size - 1
     if n < 1:
         return 0
@@ -69,6 +84,9 @@ def _pairs(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> in
 
 
 def _nulls(a: np.ndarray, starts_out: np.ndarray, out: np.ndarray) -> int:
+    import numpy as np
+
+    before_ok, after_ok = _context()
     n = a.size - 3
     if n < 1:
         return 0
@@ -76,13 +94,15 @@ def _nulls(a: np.ndarray, starts_out: np.ndarray, out: np.ndarray) -> int:
     for offset, byte in ((1, "u"), (2, "l"), (3, "l")):
         np.logical_and(starts, np.equal(a[offset : offset + n], ord(byte), out=out[:n]), out=starts)
     found = np.flatnonzero(starts)
-    before = np.where(found > 0, _BEFORE[a[np.maximum(found - 1, 0)]], False)
+    before = np.where(found > 0, before_ok[a[np.maximum(found - 1, 0)]], False)
     follows = found + 4
-    after = np.where(follows < a.size, _AFTER[a[np.minimum(follows, a.size - 1)]], True)
+    after = np.where(follows < a.size, after_ok[a[np.minimum(follows, a.size - 1)]], True)
     return int(np.count_nonzero(before & after))
 
 
 def count(data: bytes) -> Tokens:
+    import numpy as np
+
     a = np.frombuffer(data, dtype=np.uint8)
     first, second = _buffers(a.size)
     quote = np.equal(a, QUOTE, out=first[: a.size])

@@ -1,9 +1,11 @@
-"""Dedupe in SQL for the fast path: the key, the winners, the staged table, the statistics.
+"""Dedupe in SQL for the fast path: the key, the winners, the statistics, the staged rows.
 
 Works on ``fp_all`` (one row per result, with a BIGINT capture ``rank`` whose top bits are the
-file's id in ``fp_meta``, and a hash ``vh`` of its values) that fastpath.py builds. Keys group
-together with NULLs equal; the highest rank wins, as in dedupe.py. The staged rows carry no
-dedupe_key: the tables' views compute it (migration 0006).
+file's id in ``fp_meta``, and hashes ``kh`` of its key and ``vh`` of its values) that
+fastread.py builds. Keys group together with NULLs equal; the highest rank wins, as in
+dedupe.py. Staging copies nothing: ``fp_all`` is pruned to the winners, and the staged view
+store/ingest.py upserts from reads it. The staged rows carry no dedupe_key: the tables' views
+compute it (migration 0006).
 """
 
 from __future__ import annotations

@@ -8,15 +8,17 @@ A differential test (tests/test_fastpath.py) proves both paths give the same rep
 
 Steps, one endpoint at a time:
 1. fastread.py: ``read_json`` with the registry's columns, every scalar as text (no type
-   inference, no lenient conversion), flattened straight into ``fp_all``: one row per result,
-   plus one per empty bucket and empty page, with its file's capture rank and typed values;
-   a ``bad`` flag marks any value its type forbids.
+   inference, no lenient conversion), newline-delimited when the pages are one value per
+   line, flattened straight into ``fp_all``: one row per result, plus one per empty bucket
+   and empty page, with its file's capture rank and typed values; a ``bad`` flag marks any
+   value its type forbids.
 2. The bytes' token counts (tokens.py) must balance against the keys and strings the read saw;
    a file that does not balance (an unknown field, odd formatting) is checked by the reference
    validator, which also names its unknown fields.
 3. Envelopes through chains.check_chain, bucket windows by the same rules in SQL, schema rules
    the typed read cannot see (consts, required fields, counters >= 0).
-4. fastdedupe.py: winners by capture rank, the staged table store/ingest.py upserts, statistics.
+4. fastdedupe.py: winners by capture rank, statistics, then ``fp_all`` pruned to the winners
+   behind the staged view that store/ingest.py upserts from.
 """
 
 from __future__ import annotations

@@ -4,8 +4,8 @@
 inference (it samples only 32 files) and no lenient conversion (``"5"`` to 5, ``7`` to ``'7'``);
 values are cast in SQL, and a ``bad`` flag marks any value its type forbids. The scan flattens
 straight into one row per result, plus one per empty bucket and empty page, each with its file's
-capture rank, the typed values, and the keys and strings it saw (for tokens.py's balance).
-``fp_meta`` holds one row per page file.
+capture rank, the typed values, hashes of its key and values (for fastdedupe.py), and the keys
+and strings it saw (for tokens.py's balance). ``fp_meta`` holds one row per page file.
 """
 
 from __future__ import annotations

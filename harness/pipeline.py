@@ -121,6 +121,13 @@ def prepare(
         if path.suffix == ".json":
             counted[fastpath.file_key(path)] = tokens.count(data)
 
+    # Discovery first, alone: it is pure Python, and the checksum thread's per-file Python
+    # work would contend with it for the GIL (three times slower on many small files).
+    try:
+        selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
+    except BaseException:
+        checksums.verify(manifest, options.fixtures)  # a checksum problem wins over this one
+        raise
     # Checksums (and token counts) are computed on a second thread while DuckDB reads: hashing
     # and numpy release the GIL, as DuckDB does. A checksum failure still wins over any error
     # it may have caused downstream, and nothing is written before it is known.
@@ -132,20 +139,20 @@ def prepare(
             return counted
 
         try:
-            return _prepare(options, fetch, now, verified_counts, verifying)
+            return _prepare(selected, fetch, now, verified_counts, verifying, options)
         except BaseException:
             verifying.result()  # raises the checksum problems, if any, in place of this one
             raise
 
 
 def _prepare(
-    options: ReplayOptions,
+    selected: list[Scenario],
     fetch: reference.Fetch | None,
     now: datetime,
     counted: Callable[[], Mapping[str, tokens.Tokens]],
     verifying: Future[checksums.Verified],
+    options: ReplayOptions,
 ) -> Prepared:
-    selected = fixtures.select(fixtures.discover(options.fixtures), options.scenarios)
     con = workspace()
     try:
         runs: list[ScenarioRun] = []

@@ -48,6 +48,14 @@ def test_checksum_wins_over_what_the_corruption_breaks(populated: Corpus) -> Non
     _fails(populated, 1, "ChecksumError", "multipage/page-002.json")
 
 
+def test_checksum_wins_over_a_broken_layout(populated: Corpus) -> None:
+    """Discovery runs before the checksum thread starts (it contends for the GIL): a corrupted
+    request.json that discovery cannot read is still reported as the checksum problem."""
+    request = populated.fixtures / "usage_completions" / "basic" / "request.json"
+    request.write_text(request.read_text()[:-10])
+    _fails(populated, 1, "ChecksumError", "basic/request.json")
+
+
 def test_unlisted_file(populated: Corpus) -> None:
     (populated.fixtures / "usage_completions" / "basic" / "notes.txt").write_text("hi\n")
     _fails(populated, 1, "ChecksumError", "basic/notes.txt", "not listed")

@@ -83,11 +83,16 @@ def staged_rows(endpoint: Endpoint) -> str:
     return f"fp_rows_{endpoint.name}"
 
 
+def staged_meta(endpoint: Endpoint) -> str:
+    """Where stage() keeps an endpoint's fp_meta (the staged view joins it)."""
+    return f"fp_meta_{endpoint.name}"
+
+
 def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
     """The winners, shaped like store/ingest.stage's table: fp_all pruned to them (losers,
     empty buckets and the checks' columns removed), behind a view; copying them into a table
     of their own took as long as inserting them into the database."""
-    rows, meta = staged_rows(endpoint), f"fp_meta_{endpoint.name}"
+    rows, meta = staged_rows(endpoint), staged_meta(endpoint)
     con.execute("DELETE FROM fp_all WHERE NOT is_result OR rank IN (SELECT rank FROM fp_losers)")
     keep = {
         *_STAGED,

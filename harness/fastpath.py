@@ -12,18 +12,20 @@ Steps, one endpoint at a time:
    line, flattened straight into ``fp_all``: one row per result, plus one per empty bucket
    and empty page, with its file's capture rank and typed values; a ``bad`` flag marks any
    value its type forbids.
-2. The bytes' token counts (tokens.py) must balance against the keys and strings the read saw;
-   a file that does not balance (an unknown field, odd formatting) is checked by the reference
-   validator, which also names its unknown fields.
-3. Envelopes through chains.check_chain, bucket windows by the same rules in SQL, schema rules
-   the typed read cannot see (consts, required fields, counters >= 0).
-4. fastdedupe.py: winners by capture rank, statistics, then ``fp_all`` pruned to the winners
-   behind the staged view that store/ingest.py upserts from.
+2. Schema rules the typed read cannot see (consts, required fields, counters >= 0); envelopes
+   through chains.check_chain, bucket windows by the same rules in SQL.
+3. fastdedupe.py: winners by capture rank, statistics, then ``fp_all`` pruned to the winners
+   behind the staged view that store/ingest.py upserts from. Steps 1-3 are start().
+4. settle(), once the checksums are verified: the bytes' token counts (tokens.py) must balance
+   against the keys and strings the read saw; a file that does not balance (an unknown field,
+   odd formatting) is checked by the reference validator, which also names its unknown fields.
+   Settling last lets the checksum thread work in the gaps between DuckDB's queries instead of
+   competing with its reads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -37,35 +39,47 @@ from .fastread import FORMATS, Declined, file_key, meta_table, one_per_line, rea
 from .models import Page, Scenario
 from .report import EndpointStats, ScenarioRun
 from .store.connection import one
+from .store.ingest import staged_table
 
-__all__ = ["Declined", "FastResult", "file_key", "run"]
+__all__ = ["Declined", "FastResult", "discard", "file_key", "run", "settle", "start"]
 
 
 @dataclass
 class FastResult:
+    endpoint: Endpoint
+    scenarios: list[Scenario]
     runs: list[ScenarioRun]
     stats: EndpointStats
+    seen: list[tuple[str, int, int]]  # (file, keys, strings) the typed read saw: for settle()
 
 
-def _balance(
-    con: duckdb.DuckDBPyConnection, counted: Callable[[], Mapping[str, tokens.Tokens]] | None
-) -> list[str]:
-    """Files whose token counts do not balance against the read; raises Declined on a file
+def _seen(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+    """(file, keys, strings) the typed read saw in each page file; raises Declined on a file
     that did not read as exactly one page."""
     rows = con.execute(
         "SELECT m.filename, count(a.file_id) FILTER (WHERE bucket_index = 0 AND result_index = 0),"
         " coalesce(sum(nkeys), 0), coalesce(sum(nstrings), 0) "
         "FROM fp_meta m LEFT JOIN fp_all a USING (file_id) GROUP BY m.filename"
     ).fetchall()
-    known = counted() if counted else {}
-    suspects = []
+    seen = []
     for filename, pages, keys, strings in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        found = known.get(file_key(filename))
+        seen.append((filename, int(keys), int(strings)))
+    return seen
+
+
+def _unbalanced(
+    seen: list[tuple[str, int, int]], counted: Mapping[str, tokens.Tokens]
+) -> list[str]:
+    """Files whose token counts do not balance against what the read saw (a file missing from
+    ``counted`` is read and counted here)."""
+    suspects = []
+    for filename, keys, strings in seen:
+        found = counted.get(file_key(filename))
         if found is None:
             found = tokens.count(Path(filename).read_bytes())
-        if not found.balanced(int(keys), int(strings)):
+        if not found.balanced(keys, strings):
             suspects.append(filename)
     return sorted(suspects)
 
@@ -159,17 +173,11 @@ def _sql_checks(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
         raise Declined(f"{row[0]} results break the schema")
 
 
-def run(
-    con: duckdb.DuckDBPyConnection,
-    endpoint: Endpoint,
-    scenarios: list[Scenario],
-    now: datetime,
-    counted: Callable[[], Mapping[str, tokens.Tokens]] | None = None,
+def start(
+    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenarios: list[Scenario], now: datetime
 ) -> FastResult:
-    """Validate, flatten, dedupe and stage every page of ``endpoint``; raises Declined.
-
-    ``counted``: returns the token counts by file_key, taken while the checksums were verified
-    (it may wait for them; files missing from it are read and counted here)."""
+    """Read, validate, dedupe and stage every page of ``endpoint``; raises Declined. The
+    result is provisional until settle() has balanced it against the token counts."""
     files = meta_table(con, scenarios)
     formats = FORMATS if one_per_line(files) else FORMATS[1:]
     for n, json_format in enumerate(formats, start=1):
@@ -179,25 +187,61 @@ def run(
         except duckdb.Error as exc:
             if n == len(formats):
                 raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    staged = False
     try:
         _sql_checks(con, endpoint)
-        found = _examine(endpoint, scenarios, _balance(con, counted))
+        seen = _seen(con)
         chain_results = _chains(con, scenarios)
         spans = fastdedupe.group(con, endpoint)
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
         fastdedupe.stage(con, endpoint, now)
+        staged = True
     finally:
         con.execute(
             "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
             "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_losers; "
             "DROP TABLE IF EXISTS fp_all"
         )
+        if not staged:
+            discard(con, endpoint)
     runs = []
     for s in scenarios:
         chain, buckets = chain_results[s.name]
-        runs.append(
-            ScenarioRun(
-                s, len(s.page_files), buckets, raw.get(s.name, 0), chain, found.get(s.name, set())
-            )
-        )
-    return FastResult(runs, stats)
+        runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain))
+    return FastResult(endpoint, scenarios, runs, stats, seen)
+
+
+def settle(result: FastResult, counted: Mapping[str, tokens.Tokens]) -> None:
+    """Balance a started endpoint against the token counts of its verified bytes: files that
+    do not balance go to the reference validator, which names their unknown fields; raises
+    Declined on any schema error there (discard() the endpoint, then run the Python path)."""
+    found = _examine(result.endpoint, result.scenarios, _unbalanced(result.seen, counted))
+    for run in result.runs:
+        run.unknown_fields |= found.get(run.scenario.name, set())
+
+
+def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    """Drop what start() staged for ``endpoint`` (when it declines after all)."""
+    con.execute(
+        f"DROP VIEW IF EXISTS {staged_table(endpoint)}; "
+        f"DROP TABLE IF EXISTS {fastdedupe.staged_rows(endpoint)}; "
+        f"DROP TABLE IF EXISTS {fastdedupe.staged_meta(endpoint)}; DROP TABLE IF EXISTS fp_meta"
+    )
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    scenarios: list[Scenario],
+    now: datetime,
+    counted: Mapping[str, tokens.Tokens] | None = None,
+) -> FastResult:
+    """start() and settle() in one: ``counted`` holds token counts by file_key (files missing
+    from it are read and counted here); raises Declined, leaving nothing staged."""
+    result = start(con, endpoint, scenarios, now)
+    try:
+        settle(result, counted or {})
+    except Declined:
+        discard(con, endpoint)
+        raise
+    return result

@@ -11,7 +11,7 @@ database file; any failure inside the transaction rolls it back.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -117,7 +117,7 @@ def prepare(
     manifest = options.checksums or default_checksums(options.fixtures)
     counted: dict[str, tokens.Tokens] = {}
 
-    def count_tokens(path: Path, data: bytes) -> None:
+    def count(path: Path, data: bytes) -> None:
         if path.suffix == ".json":
             counted[fastpath.file_key(path)] = tokens.count(data)
 
@@ -132,54 +132,66 @@ def prepare(
     # and numpy release the GIL, as DuckDB does. A checksum failure still wins over any error
     # it may have caused downstream, and nothing is written before it is known.
     with ThreadPoolExecutor(1, thread_name_prefix="harness-checksums") as pool:
-        verifying = pool.submit(checksums.verify, manifest, options.fixtures, count_tokens)
-
-        def verified_counts() -> dict[str, tokens.Tokens]:
-            verifying.result()
-            return counted
-
+        verifying = pool.submit(_verify_in_the_gaps, manifest, options.fixtures, count)
         try:
-            return _prepare(selected, fetch, now, verified_counts, verifying, options)
+            return _prepare(selected, fetch, now, counted, verifying, options)
         except BaseException:
             verifying.result()  # raises the checksum problems, if any, in place of this one
             raise
+
+
+def _verify_in_the_gaps(
+    manifest: Path, fixtures_dir: Path, inspect: checksums.Inspect
+) -> checksums.Verified:
+    """checksums.verify at idle priority (Linux): DuckDB's reads keep both cores busy, and nothing
+    needs the checksums before every endpoint is read, so they run in the gaps between
+    DuckDB's queries (and at full speed once the main thread waits for them)."""
+    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
+        try:
+            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # this thread only
+        except OSError:
+            pass  # not permitted here: verify at normal priority
+    return checksums.verify(manifest, fixtures_dir, inspect)
 
 
 def _prepare(
     selected: list[Scenario],
     fetch: reference.Fetch | None,
     now: datetime,
-    counted: Callable[[], Mapping[str, tokens.Tokens]],
+    counted: Mapping[str, tokens.Tokens],
     verifying: Future[checksums.Verified],
     options: ReplayOptions,
 ) -> Prepared:
     con = workspace()
     try:
-        runs: list[ScenarioRun] = []
-        stats: dict[str, report.EndpointStats] = {}
-        fast: list[str] = []
-        selected_reference: list[Scenario] = []
+        started: dict[str, fastpath.FastResult] = {}
+        fast_path = fetch is None and not os.environ.get(REFERENCE_ENV)
         for endpoint in ENDPOINTS:
             scenarios = [s for s in selected if s.endpoint is endpoint]
-            if not scenarios:
-                continue
-            if fetch is None and endpoint.bucketed and not os.environ.get(REFERENCE_ENV):
+            if scenarios and fast_path and endpoint.bucketed:
                 try:
-                    result = fastpath.run(con, endpoint, scenarios, now, counted)
+                    started[endpoint.name] = fastpath.start(con, endpoint, scenarios, now)
                 except fastpath.Declined:
-                    selected_reference += scenarios
-                else:
-                    runs += result.runs
-                    stats[endpoint.name] = result.stats
-                    fast.append(endpoint.name)
+                    pass
+        verified = verifying.result()  # token counts are complete; Python parses verified bytes
+        runs: list[ScenarioRun] = []
+        stats: dict[str, report.EndpointStats] = {}
+        for name, result in started.items():
+            try:
+                fastpath.settle(result, counted)
+            except fastpath.Declined:
+                fastpath.discard(con, result.endpoint)
                 continue
-            selected_reference += scenarios
-        verified = verifying.result()  # the Python stages parse only verified bytes
+            runs += result.runs
+            stats[name] = result.stats
+        selected_reference = [
+            s for e in ENDPOINTS if e.name not in stats for s in selected if s.endpoint is e
+        ]
         ref_runs, ref_stats = reference.stage_reference(
             con, reference.load(selected_reference, fetch), now
         )
         stats |= ref_stats
-        fastdedupe.fill_samples(con, stats, fast)
+        fastdedupe.fill_samples(con, stats, [name for name in started if name in stats])
         prepared = Prepared(con, runs + ref_runs, stats, report.cost_estimate(con), verified.files)
         if options.allow_list:
             prepared.allowed = integrity.load_allow_list(options.allow_list)

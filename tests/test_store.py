@@ -301,3 +301,22 @@ def test_memory_limit_and_spill_directory_come_from_configuration(
     con.close()
     assert limit is not None and limit[0] in ("256.0 MiB", "244.1 MiB")
     assert spill == (str(tmp_path / "spill"),)
+
+
+def test_the_workspace_never_checkpoints_and_the_database_file_does(tmp_path: Path) -> None:
+    """Compressing the workspace's one-run tables cost more than reading them; the attached
+    file keeps DuckDB's default, so its commits still checkpoint as usual."""
+    from harness.store import attach, workspace
+
+    con = workspace()
+    fresh = duckdb.connect()
+    try:
+        in_workspace = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+        attach(con, tmp_path / "h.duckdb")
+        attached = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+        default = fresh.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+    finally:
+        con.close()
+        fresh.close()
+    assert in_workspace != default
+    assert attached == default

@@ -18,7 +18,8 @@ import duckdb
 from ..errors import ArgumentError, DatabaseError, DatabaseLockedError, PathError
 
 DEFAULT_MEMORY_LIMIT = "1GB"
-TARGET = "target"  # the catalog name of the attached database file
+TARGET = "target"
+WORKSPACE_CHECKPOINT_THRESHOLD = "1TB"  # never, in practice: see workspace()  # the catalog name of the attached database file
 
 
 def _config(spill: str) -> dict[str, str | bool | int | float | list[str]]:
@@ -64,8 +65,13 @@ def connect(path: Path, *, read_only: bool = False) -> duckdb.DuckDBPyConnection
 def workspace() -> duckdb.DuckDBPyConnection:
     """An in-memory connection for everything that happens before the file is touched."""
     spill = os.path.join(tempfile.gettempdir(), "harness-spill")
+    # An in-memory database checkpoints like a file: past the threshold, a commit compresses
+    # every table written since the last one. The workspace's tables live for one run, and
+    # compressing them cost more than a typed read of the same rows; attach() restores the
+    # default for the database file.
+    config = _config(spill) | {"checkpoint_threshold": WORKSPACE_CHECKPOINT_THRESHOLD}
     try:
-        return duckdb.connect(":memory:", config=_config(spill))
+        return duckdb.connect(":memory:", config=config)
     except duckdb.Error as exc:
         raise ArgumentError(
             f"DuckDB refused its configuration: {exc}",
@@ -77,6 +83,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     """Attach the database file to a workspace and make it the default catalog."""
     _parent(path)
     try:
+        con.execute("RESET checkpoint_threshold")
         con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET}")
         con.execute(f"USE {TARGET}")
     except duckdb.Error as exc:

@@ -305,8 +305,10 @@ def test_memory_limit_and_spill_directory_come_from_configuration(
 
 def test_the_workspace_never_checkpoints_and_the_database_file_does(tmp_path: Path) -> None:
     """Compressing the workspace's one-run tables cost more than reading them; the attached
-    file keeps DuckDB's default, so its commits still checkpoint as usual."""
+    file keeps DuckDB's default, so its commits still checkpoint as usual, and is written in
+    row groups small enough to be compressed during the INSERT."""
     from harness.store import attach, workspace
+    from harness.store.connection import WRITE_ROW_GROUP
 
     con = workspace()
     fresh = duckdb.connect()
@@ -314,9 +316,13 @@ def test_the_workspace_never_checkpoints_and_the_database_file_does(tmp_path: Pa
         in_workspace = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
         attach(con, tmp_path / "h.duckdb")
         attached = con.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
+        options = con.execute(
+            "SELECT options FROM duckdb_databases() WHERE database_name = 'target'"
+        ).fetchall()
         default = fresh.execute("SELECT current_setting('checkpoint_threshold')").fetchall()
     finally:
         con.close()
         fresh.close()
     assert in_workspace != default
     assert attached == default
+    assert options == [({"row_group_size": str(WRITE_ROW_GROUP)},)]

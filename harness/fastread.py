@@ -138,8 +138,9 @@ def _value(f: Field, raw: str) -> tuple[str, str]:
         typed = f"CASE {raw} WHEN 'true' THEN TRUE WHEN 'false' THEN FALSE END"
         return typed, f"({raw} IS NOT NULL AND {typed} IS NULL)"
     # A string column also receives objects and arrays as their JSON text: refuse anything
-    # that could be one (a real string starting so is left to the reference path).
-    return raw, f"coalesce(left({raw}, 1) IN ('{{', '['), FALSE)"
+    # that could be one (a real string starting so is left to the reference path). prefix()
+    # compares bytes; left() counted characters, at twice the cost.
+    return raw, f"coalesce(prefix({raw}, '{{') OR prefix({raw}, '['), FALSE)"
 
 
 def _fields(endpoint: Endpoint) -> tuple[list[str], list[str], list[str], list[str]]:

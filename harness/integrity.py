@@ -20,7 +20,7 @@ from .endpoints import REGISTRY, Endpoint, Reference
 from .errors import ArgumentError, DatabaseError, PathError
 from .store.connection import one
 from .store.ingest import staged_table
-from .store.tables import key_columns
+from .store.tables import key_columns, stored_columns
 
 ALWAYS_REQUIRED = {"projects"}
 
@@ -140,7 +140,8 @@ def _row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
     return int(row[0]) if row else 0
 
 
-def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
+def _dangling_where(endpoint: Endpoint, ref: Reference) -> str:
+    """The rows ``s`` whose reference does not resolve (``s`` has the columns it names)."""
     target = REGISTRY[ref.target]
     match = f"t.id = s.{ref.field}"
     if ref.same_project and target.per_project:
@@ -148,6 +149,10 @@ def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
     where = f"s.{ref.field} IS NOT NULL"
     if ref.when is not None:
         where += f" AND s.{ref.when[0]} = '{ref.when[1]}'"
+    return f"{where} AND NOT EXISTS (SELECT 1 FROM {target.table} t WHERE {match})"
+
+
+def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
     archived = "FALSE"
     if ref.unverifiable_if_archived and endpoint.per_project:
         archived = (
@@ -158,8 +163,25 @@ def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
         f"SELECT s.{ref.field}, s.source_scenario, s.source_page, s.bucket_index, "
         f"s.result_index, {archived} AS archived, "
         f"{'s.project_id' if endpoint.per_project else 'NULL'} AS project_id "
-        f"FROM {staged_table(endpoint)} s WHERE {where} AND NOT EXISTS "
-        f"(SELECT 1 FROM {target.table} t WHERE {match}) ORDER BY ALL"
+        f"FROM {staged_table(endpoint)} s WHERE {_dangling_where(endpoint, ref)} ORDER BY ALL"
+    )
+
+
+# The distinct values an endpoint's references read: a usage table of a million rows names a
+# few thousand (project, user, key) combinations, so each reference is checked against those,
+# and the rows are searched only for a value that does not resolve.
+_IDS = "harness_reference_ids"
+
+
+def _distinct_ids(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
+    names = {n for n, _ in stored_columns(endpoint)}
+    read = {ref.field for ref in endpoint.references}
+    read |= {ref.when[0] for ref in endpoint.references if ref.when is not None}
+    if "project_id" in names:
+        read.add("project_id")
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {_IDS} AS SELECT DISTINCT {', '.join(sorted(read))} "
+        f"FROM {staged_table(endpoint)}"
     )
 
 
@@ -169,6 +191,7 @@ def relationship_issues(
     """(issues, unverifiable) for every reference of every staged endpoint."""
     issues: list[dict[str, Any]] = []
     unverifiable: list[dict[str, Any]] = []
+    prepared = ""  # the endpoint whose distinct ids _IDS holds
     for endpoint in staged:
         for ref in endpoint.references:
             target = REGISTRY[ref.target]
@@ -191,6 +214,13 @@ def relationship_issues(
                     )
                 continue
             archived_ids: dict[str, list[str]] = {}
+            if prepared != endpoint.name:
+                _distinct_ids(con, endpoint)
+                prepared = endpoint.name
+            if not con.execute(
+                f"SELECT 1 FROM {_IDS} s WHERE {_dangling_where(endpoint, ref)} LIMIT 1"
+            ).fetchall():
+                continue
             for ident, scenario, page, bucket, result, archived, project in con.execute(
                 _dangling_sql(endpoint, ref)
             ).fetchall():
@@ -214,6 +244,7 @@ def relationship_issues(
                         f"{target.name.removeprefix('project_').replace('_', ' ')} list",
                     }
                 )
+    con.execute(f"DROP TABLE IF EXISTS {_IDS}")
     return sort_issues(issues), unverifiable
 
 

@@ -167,31 +167,36 @@ def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
     )
 
 
-# The distinct values an endpoint's references read: a usage table of a million rows names a
-# few thousand (project, user, key) combinations, so each reference is checked against those,
-# and the rows are searched only for a value that does not resolve.
-_IDS = "harness_reference_ids"
+def _ids_table(endpoint: Endpoint) -> str:
+    return f"harness_ids_{endpoint.name}"
 
 
-def _distinct_ids(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
-    names = {n for n, _ in stored_columns(endpoint)}
-    read = {ref.field for ref in endpoint.references}
-    read |= {ref.when[0] for ref in endpoint.references if ref.when is not None}
-    if "project_id" in names:
-        read.add("project_id")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {_IDS} AS SELECT DISTINCT {', '.join(sorted(read))} "
-        f"FROM {staged_table(endpoint)}"
-    )
+def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) -> None:
+    """Before the transaction: the distinct values each endpoint's references read, in a
+    workspace table. A usage table of a million rows names a few thousand (project, user, key)
+    combinations, so relationship_issues() checks each reference against those and searches
+    the rows only for a value that does not resolve. (Made here, not inside the transaction:
+    a workspace write there makes its COMMIT checkpoint the whole workspace.)"""
+    for endpoint in staged:
+        if not endpoint.references:
+            continue
+        read = {ref.field for ref in endpoint.references}
+        read |= {ref.when[0] for ref in endpoint.references if ref.when is not None}
+        if "project_id" in {n for n, _ in stored_columns(endpoint)}:
+            read.add("project_id")
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_ids_table(endpoint)} AS "
+            f"SELECT DISTINCT {', '.join(sorted(read))} FROM {staged_table(endpoint)}"
+        )
 
 
 def relationship_issues(
     con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(issues, unverifiable) for every reference of every staged endpoint."""
+    """(issues, unverifiable) for every reference of every staged endpoint; reference_ids()
+    must have run on the workspace first."""
     issues: list[dict[str, Any]] = []
     unverifiable: list[dict[str, Any]] = []
-    prepared = ""  # the endpoint whose distinct ids _IDS holds
     for endpoint in staged:
         for ref in endpoint.references:
             target = REGISTRY[ref.target]
@@ -214,13 +219,11 @@ def relationship_issues(
                     )
                 continue
             archived_ids: dict[str, list[str]] = {}
-            if prepared != endpoint.name:
-                _distinct_ids(con, endpoint)
-                prepared = endpoint.name
+            where = _dangling_where(endpoint, ref)
             if not con.execute(
-                f"SELECT 1 FROM {_IDS} s WHERE {_dangling_where(endpoint, ref)} LIMIT 1"
+                f"SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where} LIMIT 1"
             ).fetchall():
-                continue
+                continue  # every value resolves: no row to search
             for ident, scenario, page, bucket, result, archived, project in con.execute(
                 _dangling_sql(endpoint, ref)
             ).fetchall():
@@ -244,7 +247,6 @@ def relationship_issues(
                         f"{target.name.removeprefix('project_').replace('_', ' ')} list",
                     }
                 )
-    con.execute(f"DROP TABLE IF EXISTS {_IDS}")
     return sort_issues(issues), unverifiable
 
 

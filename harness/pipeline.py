@@ -345,6 +345,7 @@ def ingest(
     con = prepared.con
     committed = False
     try:
+        integrity.reference_ids(con, [REGISTRY[name] for name in prepared.stats])
         attach(con, db)
         con.execute("BEGIN TRANSACTION")
         try:

@@ -139,6 +139,27 @@ def test_both_upsert_paths_write_identical_tables(corpus: Corpus, mode: str) -> 
         assert contents[table] == expected[table]
 
 
+@pytest.mark.parametrize("mode", ["merge", "update-insert"])
+def test_both_upsert_paths_count_and_write_a_mixed_rerun_alike(corpus: Corpus, mode: str) -> None:
+    """Into a populated table: one result changed (updated), one new (inserted), the rest
+    unchanged; both modes report the same counts and leave the same rows."""
+    first = ("--scenario", "usage_completions/basic", "--now", "2025-09-30T06:00:00Z")
+    assert corpus.replay(*first).code == 0
+    body = corpus.read("usage_completions/basic", 1)
+    results = body["data"][0]["results"]
+    for result in results[:2]:  # an exact duplicate pair: both restated
+        result["input_tokens"] += 1
+    results.append(dict(results[1], model="gpt-4o-2024-08-06-new"))
+    corpus.write("usage_completions/basic", 1, body)
+    assert corpus.replay(*first, "--upsert-mode", mode).code == 0
+    writes = corpus.report_json()["endpoints"]["usage_completions"]["writes"]
+    total = corpus.report_json()["endpoints"]["usage_completions"]["totalDedupedEvents"]
+    assert writes == {"inserted": 1, "updated": 1, "unchanged": total - 2}
+    rows = db_contents(corpus.db)["usage_completions"]
+    assert len(rows) == total
+    assert sum(1 for row in rows if "gpt-4o-2024-08-06-new" in row) == 1
+
+
 def test_json_flag_prints_the_report(corpus: Corpus) -> None:
     result = corpus.replay("--json", "--scenario", "projects/all")
     assert result.code == 0

@@ -138,24 +138,31 @@ def upsert(
             )
         )
         return WriteCounts(int(row[0]) if row else 0, 0, 0, first_load=True)
-    counts = count_writes(con, endpoint)
     updated = [n for n, _ in value_columns(endpoint) + list(METADATA)]
     insert_cols = ", ".join(names)
     insert_vals = ", ".join(f"s.{n}" for n in names)
     set_clause = ", ".join(f"{n} = s.{n}" for n in updated)
     differs, same = _differs(endpoint), _same_key(endpoint)
     if mode == "merge":
+        counts = count_writes(con, endpoint)
         con.execute(
             f"MERGE INTO {table} AS t USING {staged} AS s ON {same} "
             f"WHEN MATCHED AND {differs} THEN UPDATE SET {set_clause} "
             f"WHEN NOT MATCHED THEN INSERT ({insert_cols}) VALUES ({insert_vals})"
         )
-    else:
+        return counts
+    # Each statement reports how many rows it wrote, so the counts need no join of their own.
+    changed = one(
         con.execute(
             f"UPDATE {table} AS t SET {set_clause} FROM {staged} AS s WHERE {same} AND {differs}"
         )
+    )
+    added = one(
         con.execute(
             f"INSERT INTO {table} ({insert_cols}) SELECT {insert_vals} FROM {staged} AS s "
             f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE {same})"
         )
-    return counts
+    )
+    total = one(con.execute(f"SELECT count(*) FROM {staged}"))
+    inserted, modified = int(added[0]) if added else 0, int(changed[0]) if changed else 0
+    return WriteCounts(inserted, modified, (int(total[0]) if total else 0) - inserted - modified)

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import jsonschema
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, Corpus, db_contents
+from harness.report import cost_estimate
+from harness.store import workspace
 
 
 def test_basic_scenario_reproduces_the_spike_summary(corpus: Corpus) -> None:
@@ -56,6 +61,74 @@ def test_cost_estimate_is_the_billed_amount_of_the_usage_projects_and_windows(
     corpus.write("costs/basic", 1, costs)
     assert corpus.replay("--scenario", "usage_completions/basic").code == 0
     assert corpus.report_json()["usageSummary"]["costEstimate"] == 0.003918
+
+
+_HOUR = 3600
+_projects = st.sampled_from(["proj_a", "proj_b", None])
+_window = st.tuples(st.integers(0, 30), st.integers(1, 6))  # start hour, length in hours
+_usage = st.lists(st.tuples(_window, _projects), max_size=12)
+_costs = st.lists(
+    st.tuples(_window, _projects, st.integers(0, 10**6), st.sampled_from(["usd", None, "eur"])),
+    max_size=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_usage, _costs)
+def test_cost_estimate_matches_its_definition(
+    usage: list[tuple[tuple[int, int], str | None]],
+    costs: list[tuple[tuple[int, int], str | None, int, str | None]],
+) -> None:
+    """Windows that overlap, touch, nest or leave gaps: the SQL sums exactly the usd costs
+    rows that overlap a completions window of their project (or of any project, when the
+    completions row names none), each once."""
+    expected = sum(
+        (
+            Decimal(amount) / 1000
+            for (start, hours), project, amount, currency in costs
+            if currency in ("usd", None)
+            and any(
+                (p is None or p == project) and start < s + h and s < start + hours
+                for (s, h), p in usage
+            )
+        ),
+        Decimal(0),
+    )
+    con = workspace()
+    try:
+        con.execute(
+            "CREATE TEMP TABLE staged_usage_completions "
+            "(window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, project_id VARCHAR)"
+        )
+        con.execute(
+            "CREATE TEMP TABLE staged_costs (window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
+            "project_id VARCHAR, amount_value DECIMAL(38, 9), amount_currency VARCHAR)"
+        )
+        # one INSERT per table, the columns as lists
+        con.execute(
+            "INSERT INTO staged_usage_completions SELECT to_timestamp(s), to_timestamp(e), p "
+            "FROM (SELECT unnest(?::BIGINT[]) s, unnest(?::BIGINT[]) e, unnest(?::VARCHAR[]) p)",
+            [
+                [start * _HOUR for (start, _), _ in usage],
+                [(start + hours) * _HOUR for (start, hours), _ in usage],
+                [project for _, project in usage],
+            ],
+        )
+        con.execute(
+            "INSERT INTO staged_costs SELECT to_timestamp(s), to_timestamp(e), p, a, c FROM ("
+            "SELECT unnest(?::BIGINT[]) s, unnest(?::BIGINT[]) e, unnest(?::VARCHAR[]) p, "
+            "unnest(?::VARCHAR[]) a, unnest(?::VARCHAR[]) c)",
+            [
+                [start * _HOUR for (start, _), *_ in costs],
+                [(start + hours) * _HOUR for (start, hours), *_ in costs],
+                [c[1] for c in costs],
+                [str(Decimal(c[2]) / 1000) for c in costs],
+                [c[3] for c in costs],
+            ],
+        )
+        assert cost_estimate(con) == float(expected)
+    finally:
+        con.close()
 
 
 def test_dual_results_stay_distinct(corpus: Corpus) -> None:

@@ -95,15 +95,20 @@ def unknown_projects(
     con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]
 ) -> list[dict[str, Any]]:
     """Fail-fast, before the database is attached: usage/cost rows naming a project missing
-    from the projects fixtures (staged_projects in the workspace)."""
+    from the projects fixtures (staged_projects in the workspace). reference_ids() must have
+    run: the rows are searched only for a project id that is missing."""
     issues = []
     for endpoint in staged:
         if not endpoint.bucketed or "project_id" not in endpoint.dimension_names:
             continue
+        missing = "project_id IS NOT NULL AND project_id NOT IN (SELECT id FROM staged_projects)"
+        if not con.execute(
+            f"SELECT 1 FROM {_ids_table(endpoint)} WHERE {missing} LIMIT 1"
+        ).fetchall():
+            continue
         rows = con.execute(
             f"SELECT project_id, source_scenario, source_page, bucket_index, result_index "
-            f"FROM {staged_table(endpoint)} WHERE project_id IS NOT NULL AND project_id NOT IN "
-            "(SELECT id FROM staged_projects) ORDER BY ALL"
+            f"FROM {staged_table(endpoint)} WHERE {missing} ORDER BY ALL"
         ).fetchall()
         issues += [
             _issue(
@@ -174,16 +179,18 @@ def _ids_table(endpoint: Endpoint) -> str:
 def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) -> None:
     """Before the transaction: the distinct values each endpoint's references read, in a
     workspace table. A usage table of a million rows names a few thousand (project, user, key)
-    combinations, so relationship_issues() checks each reference against those and searches
-    the rows only for a value that does not resolve. (Made here, not inside the transaction:
+    combinations, so unknown_projects() and relationship_issues() check each reference against
+    those and search the rows only for a value that does not resolve. (Made here, not inside
+    the transaction:
     a workspace write there makes its COMMIT checkpoint the whole workspace.)"""
     for endpoint in staged:
-        if not endpoint.references:
-            continue
+        columns = {n for n, _ in stored_columns(endpoint)}
         read = {ref.field for ref in endpoint.references}
         read |= {ref.when[0] for ref in endpoint.references if ref.when is not None}
-        if "project_id" in {n for n, _ in stored_columns(endpoint)}:
+        if "project_id" in columns:
             read.add("project_id")
+        if not read:
+            continue
         con.execute(
             f"CREATE OR REPLACE TEMP TABLE {_ids_table(endpoint)} AS "
             f"SELECT DISTINCT {', '.join(sorted(read))} FROM {staged_table(endpoint)}"

@@ -192,13 +192,26 @@ def _prepare(
         )
         stats |= ref_stats
         fastdedupe.fill_samples(con, stats, [name for name in started if name in stats])
-        prepared = Prepared(con, runs + ref_runs, stats, report.cost_estimate(con), verified.files)
-        if options.allow_list:
-            prepared.allowed = integrity.load_allow_list(options.allow_list)
-        return prepared
+        return _prepared(con, runs + ref_runs, stats, options.allow_list, verified.files)
     except BaseException:
         con.close()
         raise
+
+
+def _prepared(
+    con: duckdb.DuckDBPyConnection,
+    runs: list[ScenarioRun],
+    stats: dict[str, report.EndpointStats],
+    allow_list: Path | None,
+    files: int = 0,
+) -> Prepared:
+    """The staged workspace's summary, and the distinct ids its references name (read by the
+    fail-fast project check and, inside the transaction, by the foreign-key checks)."""
+    integrity.reference_ids(con, [REGISTRY[name] for name in stats])
+    prepared = Prepared(con, runs, stats, report.cost_estimate(con), files)
+    if allow_list:
+        prepared.allowed = integrity.load_allow_list(allow_list)
+    return prepared
 
 
 def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datetime) -> Prepared:
@@ -206,10 +219,7 @@ def prepare_loaded(loaded: reference.Loaded, allow_list: Path | None, now: datet
     con = workspace()
     try:
         runs, stats = reference.stage_reference(con, loaded, now)
-        prepared = Prepared(con, runs, stats, report.cost_estimate(con))
-        if allow_list:
-            prepared.allowed = integrity.load_allow_list(allow_list)
-        return prepared
+        return _prepared(con, runs, stats, allow_list)
     except BaseException:
         con.close()
         raise
@@ -345,7 +355,6 @@ def ingest(
     con = prepared.con
     committed = False
     try:
-        integrity.reference_ids(con, [REGISTRY[name] for name in prepared.stats])
         attach(con, db)
         con.execute("BEGIN TRANSACTION")
         try:

@@ -35,7 +35,15 @@ import duckdb
 from . import chains, fastdedupe, fixtures, schema, tokens
 from .endpoints import Endpoint
 from .errors import HarnessError
-from .fastread import FORMATS, Declined, file_key, meta_table, one_per_line, read
+from .fastread import (
+    FORMATS,
+    Declined,
+    file_key,
+    meta_table,
+    one_per_line,
+    read,
+    seen_in_results,
+)
 from .models import Page, Scenario
 from .report import EndpointStats, ScenarioRun
 from .store.connection import one
@@ -53,19 +61,20 @@ class FastResult:
     seen: list[tuple[str, int, int]]  # (file, keys, strings) the typed read saw: for settle()
 
 
-def _seen(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int, int]]:
+def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[tuple[str, int, int]]:
     """(file, keys, strings) the typed read saw in each page file; raises Declined on a file
     that did not read as exactly one page."""
+    keys, strings = seen_in_results(endpoint)
     rows = con.execute(
         "SELECT m.filename, count(a.file_id) FILTER (WHERE bucket_index = 0 AND result_index = 0),"
-        " coalesce(sum(nkeys), 0), coalesce(sum(nstrings), 0) "
+        f" coalesce(sum(nkeys), 0) + {keys}, coalesce(sum(nstrings), 0) + {strings} "
         "FROM fp_meta m LEFT JOIN fp_all a USING (file_id) GROUP BY m.filename"
     ).fetchall()
     seen = []
-    for filename, pages, keys, strings in rows:
+    for filename, pages, keys_seen, strings_seen in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        seen.append((filename, int(keys), int(strings)))
+        seen.append((filename, int(keys_seen), int(strings_seen)))
     return seen
 
 
@@ -190,7 +199,7 @@ def start(
     staged = False
     try:
         _sql_checks(con, endpoint)
-        seen = _seen(con)
+        seen = _seen(con, endpoint)
         chain_results = _chains(con, scenarios)
         spans = fastdedupe.group(con, endpoint)
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)

@@ -8,14 +8,17 @@ from __future__ import annotations
 import io
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
+if TYPE_CHECKING:  # rich loads on first use: `replay --json` and the library never need it
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
 
 
 def _console(file: TextIO | None = None, soft_wrap: bool = False) -> Console:
+    from rich.console import Console
+
     # soft_wrap: messages are never broken inside a path, whatever the terminal width.
     return Console(
         file=file, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=soft_wrap
@@ -46,6 +49,8 @@ _COUNTS = ("totalPages", "totalBuckets", "totalRawEvents", "totalDedupedEvents",
 
 
 def _cells(s: dict[str, Any], issues: int) -> list[str | Text]:
+    from rich.text import Text
+
     return [
         _number(s["totalPages"]),
         _number(s["totalBuckets"]) if s["totalBuckets"] else "-",
@@ -76,6 +81,8 @@ def summary_table(report: dict[str, Any]) -> Table:
             rows.append((f"  {name}/{sc}", _cells(scenarios[sc], issues[(name, sc)])))
         if len(flagged) > SCENARIO_ROWS:
             rows.append((f"  ... {len(flagged) - SCENARIO_ROWS:,} more with issues", [""] * 6))
+    from rich.table import Table
+
     table = Table(title="harness replay", title_justify="left")
     # When the terminal is narrow a long label folds onto a second line; a number is never cut.
     table.add_column("endpoint/scenario", overflow="fold")
@@ -89,6 +96,8 @@ def summary_table(report: dict[str, Any]) -> Table:
 
 def counters_table(report: dict[str, Any]) -> Table:
     """Per endpoint, the counters summed over deduped events of the whole run."""
+    from rich.table import Table
+
     table = Table(title="counters (deduped, whole run)", title_justify="left")
     table.add_column("endpoint")
     table.add_column("counter")
@@ -100,6 +109,8 @@ def counters_table(report: dict[str, Any]) -> Table:
 
 
 def _renderables(report: dict[str, Any]) -> list[Table | Text]:
+    from rich.text import Text
+
     lines = usage_lines(report) if report.get("usageSummary") else []
     return [summary_table(report), counters_table(report), *(Text(line) for line in lines)]
 
@@ -135,6 +146,8 @@ def print_summary(report: dict[str, Any], file: TextIO | None = None) -> None:
 
 def render_lines(report: dict[str, Any], width: int = 100) -> list[str]:
     """The summary as plain lines (no colour codes), e.g. for pytest's terminal reporter."""
+    from rich.console import Console
+
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, no_color=True, color_system=None, highlight=False)
     for renderable in _renderables(report):
@@ -143,11 +156,15 @@ def render_lines(report: dict[str, Any], width: int = 100) -> list[str]:
 
 
 def print_error(message: str, error_class: str, file: TextIO | None = None) -> None:
+    from rich.text import Text
+
     console = _console(file, soft_wrap=True)
     console.print(Text(f"error[{error_class}]: ", style="bold red") + Text(message))
 
 
 def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
+    from rich.text import Text
+
     console = _console(file, soft_wrap=True)
     for line in lines:
         console.print(Text(line))
@@ -156,6 +173,8 @@ def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
 def print_table(
     title: str, columns: Sequence[str], rows: Iterable[Sequence[str]], file: TextIO | None = None
 ) -> None:
+    from rich.table import Table
+
     table = Table(title=title, title_justify="left")
     for column in columns:
         table.add_column(column, overflow="fold")
@@ -168,6 +187,7 @@ class PageProgress:
     """A live line per chain while a sync or served replay fetches pages (stderr, transient)."""
 
     def __init__(self) -> None:
+        from rich.console import Console
         from rich.progress import Progress, SpinnerColumn, TextColumn
 
         self._progress = Progress(

@@ -65,10 +65,13 @@ def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[tuple[str,
     """(file, keys, strings) the typed read saw in each page file; raises Declined on a file
     that did not read as exactly one page."""
     keys, strings = seen_in_results(endpoint)
+    # Grouped by the integer file id, then named: grouping by the file name cost twice as much.
     rows = con.execute(
-        "SELECT m.filename, count(a.file_id) FILTER (WHERE bucket_index = 0 AND result_index = 0),"
-        f" coalesce(sum(nkeys), 0) + {keys}, coalesce(sum(nstrings), 0) + {strings} "
-        "FROM fp_meta m LEFT JOIN fp_all a USING (file_id) GROUP BY m.filename"
+        "SELECT m.filename, coalesce(pages, 0), coalesce(keys, 0), coalesce(strings, 0) "
+        "FROM fp_meta m LEFT JOIN (SELECT file_id, "
+        "count(*) FILTER (WHERE bucket_index = 0 AND result_index = 0) AS pages, "
+        f"sum(nkeys) + {keys} AS keys, sum(nstrings) + {strings} AS strings "
+        "FROM fp_all GROUP BY file_id) USING (file_id)"
     ).fetchall()
     seen = []
     for filename, pages, keys_seen, strings_seen in rows:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,38 +75,83 @@ def read_manifest(manifest: Path) -> dict[str, str]:
     return entries
 
 
-def verify(manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None) -> Verified:
-    """Check every listed digest and that every fixture file is listed; raise ChecksumError."""
-    entries = read_manifest(manifest)
-    problems: list[Problem] = []
-    total = 0
-    for rel, expected in sorted(entries.items()):
-        path = manifest.parent / rel
+class Verification:
+    """verify(), shared by two threads: a background one that starts early and checks files
+    whenever ``gate`` lets it, and the caller, which checks whatever is left itself when it
+    needs the answer. The caller never waits on the background thread (a busy machine or the
+    gate may hold it back): a file that thread has claimed but not finished is checked again.
+    """
+
+    def __init__(self, manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None):
+        self._manifest, self._fixtures, self._inspect = manifest, fixtures_dir, inspect
+        self._entries = read_manifest(manifest)
+        self._todo = sorted(self._entries.items())
+        self._claimed = 0
+        self._finished = False
+        self._lock = threading.Lock()
+        self._outcome: dict[str, tuple[Problem | None, int]] = {}  # by file: (problem, bytes)
+
+    def _claim(self) -> tuple[str, str] | None:
+        with self._lock:
+            if self._finished or self._claimed == len(self._todo):
+                return None
+            self._claimed += 1
+            return self._todo[self._claimed - 1]
+
+    def _check(self, rel: str, expected: str) -> None:
+        path = self._manifest.parent / rel
         if not path.is_file():
-            problems.append(Problem("listed in the manifest but missing", file=rel))
-            continue
+            self._outcome[rel] = (Problem("listed in the manifest but missing", file=rel), 0)
+            return
         try:
             data = path.read_bytes()
         except OSError as exc:
-            problems.append(Problem(f"cannot be read: {exc.strerror}", file=rel))
-            continue
+            self._outcome[rel] = (Problem(f"cannot be read: {exc.strerror}", file=rel), 0)
+            return
         actual = hashlib.sha256(data).hexdigest()
-        total += len(data)
-        if inspect is not None and actual == expected:
-            inspect(path, data)
         if actual != expected:
-            problems.append(Problem(f"sha256 is {actual}, manifest says {expected}", file=rel))
-    # One relpath for the folder, then joins: relpath per file is slow for many files.
-    base = _relative(fixtures_dir, manifest)
-    for path in _fixture_files(fixtures_dir):
-        rel = Path(base, path.relative_to(fixtures_dir)).as_posix()
-        if rel not in entries:
-            problems.append(Problem("fixture file is not listed in the manifest", file=rel))
-    if problems:
-        raise ChecksumError.of(
-            problems, f"{manifest.name}: {{n}} checksum problems", hint=REWRITE_HINT
-        )
-    return Verified(files=len(entries), bytes=total)
+            problem = Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
+            self._outcome[rel] = (problem, len(data))
+            return
+        if self._inspect is not None:
+            self._inspect(path, data)
+        self._outcome[rel] = (None, len(data))
+
+    def work(self, gate: threading.Event | None = None) -> None:
+        """Check files one at a time, each once ``gate`` is set, until none is left."""
+        while True:
+            if gate is not None:
+                gate.wait()
+            item = self._claim()
+            if item is None:
+                return
+            self._check(*item)
+
+    def result(self) -> Verified:
+        """Check what is left, then that every fixture file is listed; raise ChecksumError."""
+        with self._lock:
+            self._finished = True
+        for rel, expected in self._todo:
+            if rel not in self._outcome:
+                self._check(rel, expected)
+        problems = [p for rel, _ in self._todo if (p := self._outcome[rel][0]) is not None]
+        # One relpath for the folder, then joins: relpath per file is slow for many files.
+        base = _relative(self._fixtures, self._manifest)
+        for path in _fixture_files(self._fixtures):
+            rel = Path(base, path.relative_to(self._fixtures)).as_posix()
+            if rel not in self._entries:
+                problems.append(Problem("fixture file is not listed in the manifest", file=rel))
+        if problems:
+            raise ChecksumError.of(
+                problems, f"{self._manifest.name}: {{n}} checksum problems", hint=REWRITE_HINT
+            )
+        total = sum(self._outcome[rel][1] for rel, _ in self._todo)
+        return Verified(files=len(self._entries), bytes=total)
+
+
+def verify(manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None) -> Verified:
+    """Check every listed digest and that every fixture file is listed; raise ChecksumError."""
+    return Verification(manifest, fixtures_dir, inspect).result()
 
 
 def render(manifest: Path, fixtures_dir: Path) -> str:

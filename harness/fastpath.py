@@ -20,11 +20,12 @@ Steps, one endpoint at a time:
    against the keys and strings the read saw; a file that does not balance (an unknown field,
    odd formatting) is checked by the reference validator, which also names its unknown fields.
    Settling last lets the checksum thread work in the gaps between DuckDB's queries instead of
-   competing with its reads.
+   competing with its reads (start() closes ``gate`` around each read).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -186,19 +187,31 @@ def _sql_checks(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
 
 
 def start(
-    con: duckdb.DuckDBPyConnection, endpoint: Endpoint, scenarios: list[Scenario], now: datetime
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    scenarios: list[Scenario],
+    now: datetime,
+    *,
+    gate: threading.Event | None = None,
 ) -> FastResult:
     """Read, validate, dedupe and stage every page of ``endpoint``; raises Declined. The
-    result is provisional until settle() has balanced it against the token counts."""
+    result is provisional until settle() has balanced it against the token counts. ``gate``
+    is cleared while DuckDB reads (the checksum thread waits on it) and set again after."""
     files = meta_table(con, scenarios)
     formats = FORMATS if one_per_line(files) else FORMATS[1:]
-    for n, json_format in enumerate(formats, start=1):
-        try:
-            read(con, endpoint, files, json_format)
-            break
-        except duckdb.Error as exc:
-            if n == len(formats):
-                raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    if gate is not None:
+        gate.clear()
+    try:
+        for n, json_format in enumerate(formats, start=1):
+            try:
+                read(con, endpoint, files, json_format)
+                break
+            except duckdb.Error as exc:
+                if n == len(formats):
+                    raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    finally:
+        if gate is not None:
+            gate.set()
     staged = False
     try:
         _sql_checks(con, endpoint)

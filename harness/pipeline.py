@@ -11,8 +11,8 @@ database file; any failure inside the transaction rolls it back.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Mapping
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -128,30 +128,42 @@ def prepare(
     except BaseException:
         checksums.verify(manifest, options.fixtures)  # a checksum problem wins over this one
         raise
-    # Checksums (and token counts) are computed on a second thread while DuckDB reads: hashing
-    # and numpy release the GIL, as DuckDB does. A checksum failure still wins over any error
-    # it may have caused downstream, and nothing is written before it is known.
-    with ThreadPoolExecutor(1, thread_name_prefix="harness-checksums") as pool:
-        verifying = pool.submit(_verify_in_the_gaps, manifest, options.fixtures, count)
-        try:
-            return _prepare(selected, fetch, now, counted, verifying, options)
-        except BaseException:
-            verifying.result()  # raises the checksum problems, if any, in place of this one
-            raise
+    # Checksums (and token counts) are computed on a second thread, in the gaps between
+    # DuckDB's reads: a read keeps both cores busy, the checks between reads leave one idle,
+    # and nothing needs the checksums before every endpoint is read. A checksum failure still
+    # wins over any error it may have caused downstream, and nothing is written before it is
+    # known.
+    verification = checksums.Verification(manifest, options.fixtures, count)
+    gate = threading.Event()
+    gate.set()
+    threading.Thread(
+        target=_verify_in_the_gaps,
+        args=(verification, gate),
+        name="harness-checksums",
+        daemon=True,  # never joined: Verification.result() finishes the work itself
+    ).start()
+    try:
+        return _prepare(selected, fetch, now, counted, verification, options, gate)
+    except BaseException:
+        verification.result()  # raises the checksum problems, if any, in place of this one
+        raise
+    finally:
+        gate.set()  # let the checksum thread see that the work is done
 
 
-def _verify_in_the_gaps(
-    manifest: Path, fixtures_dir: Path, inspect: checksums.Inspect
-) -> checksums.Verified:
-    """checksums.verify at idle priority (Linux): DuckDB's reads keep both cores busy, and nothing
-    needs the checksums before every endpoint is read, so they run in the gaps between
-    DuckDB's queries (and at full speed once the main thread waits for them)."""
-    if hasattr(os, "sched_setscheduler") and hasattr(os, "SCHED_IDLE"):
-        try:
-            os.sched_setscheduler(0, os.SCHED_IDLE, os.sched_param(0))  # this thread only
-        except OSError:
-            pass  # not permitted here: verify at normal priority
-    return checksums.verify(manifest, fixtures_dir, inspect)
+def _verify_in_the_gaps(verification: checksums.Verification, gate: threading.Event) -> None:
+    """The checksum thread: files one at a time while ``gate`` is set (DuckDB is not reading),
+    at a lower priority (nice 10, Linux), so that DuckDB's own threads come first. Not idle
+    priority: the main thread may need the GIL this thread holds, and an idle-priority thread
+    can wait very long for a core on a busy machine."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass  # not Linux, or not permitted: the gate alone keeps it out of the reads
+    try:
+        verification.work(gate)
+    except Exception:  # the caller checks the same file again, and reports what it finds
+        pass
 
 
 def _prepare(
@@ -159,8 +171,9 @@ def _prepare(
     fetch: reference.Fetch | None,
     now: datetime,
     counted: Mapping[str, tokens.Tokens],
-    verifying: Future[checksums.Verified],
+    verification: checksums.Verification,
     options: ReplayOptions,
+    gate: threading.Event,
 ) -> Prepared:
     con = workspace()
     try:
@@ -170,10 +183,12 @@ def _prepare(
             scenarios = [s for s in selected if s.endpoint is endpoint]
             if scenarios and fast_path and endpoint.bucketed:
                 try:
-                    started[endpoint.name] = fastpath.start(con, endpoint, scenarios, now)
+                    started[endpoint.name] = fastpath.start(
+                        con, endpoint, scenarios, now, gate=gate
+                    )
                 except fastpath.Declined:
                     pass
-        verified = verifying.result()  # token counts are complete; Python parses verified bytes
+        verified = verification.result()  # token counts are complete; Python parses verified bytes
         runs: list[ScenarioRun] = []
         stats: dict[str, report.EndpointStats] = {}
         for name, result in started.items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -54,6 +55,43 @@ def test_checksum_wins_over_a_broken_layout(populated: Corpus) -> None:
     request = populated.fixtures / "usage_completions" / "basic" / "request.json"
     request.write_text(request.read_text()[:-10])
     _fails(populated, 1, "ChecksumError", "basic/request.json")
+
+
+def test_verification_never_waits_for_its_background_thread(corpus: Corpus) -> None:
+    """The thread that checks files in the gaps may be held back (a busy machine can starve
+    it): result() checks what is left itself, the file that thread is stuck in included,
+    and reports the same problems, in manifest order, as a verification on one thread."""
+    import threading
+
+    from harness import checksums
+
+    for name in ("basic", "dual"):
+        page = corpus.page(f"usage_completions/{name}")
+        page.write_text(page.read_text() + " ")
+    stuck, release = threading.Event(), threading.Event()
+
+    def inspect(path: Path, data: bytes) -> None:
+        if threading.current_thread().name == "held-back":
+            stuck.set()
+            release.wait(10)  # the background thread stays inside its first file
+
+    background = checksums.Verification(corpus.manifest, corpus.fixtures, inspect)
+    worker = threading.Thread(target=background.work, name="held-back", daemon=True)
+    worker.start()
+    assert stuck.wait(5)
+    with pytest.raises(checksums.ChecksumError) as held_back:
+        background.result()
+    with pytest.raises(checksums.ChecksumError) as alone:
+        checksums.verify(corpus.manifest, corpus.fixtures)
+    assert [p.file for p in held_back.value.problems] == [p.file for p in alone.value.problems]
+    assert [p.file for p in alone.value.problems] == [
+        "fixtures/usage_completions/basic/page-001.json",
+        "fixtures/usage_completions/dual/page-001.json",
+    ]
+    assert worker.is_alive()  # nobody waited for it
+    release.set()
+    worker.join(5)
+    assert not worker.is_alive()
 
 
 def test_unlisted_file(populated: Corpus) -> None:

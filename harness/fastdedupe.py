@@ -186,10 +186,16 @@ def stats(
     """The report's statistics; scenario_names[sid] is the scenario of fp_all.sid, ``spans``
     what group() returned."""
     winners = "(SELECT * FROM fp_all WHERE is_result AND rank NOT IN (SELECT rank FROM fp_losers))"
-    total = _totals(con, endpoint, winners, "0").get(0) or _empty(endpoint)
     conflicts, losers = _conflicts(con, endpoint, "fp_groups")
-    plain = one(con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted"))
-    duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
+    # Without spanning keys the run is the sum of its scenarios, and sums of integers and
+    # decimals are exact in any order: the run's totals come from the scenarios' rows.
+    summed = not spans and all(f.type in ("integer", "money") for f in endpoint.counters)
+    if not summed:
+        total = _totals(con, endpoint, winners, "0").get(0) or _empty(endpoint)
+        plain = one(
+            con.execute("SELECT coalesce(sum(n - 1), 0) FROM fp_groups WHERE NOT conflicted")
+        )
+        duplicates = int(plain[0] if plain else 0) + sum(1 for _, same in losers if same)
 
     raw = {
         scenario_names[sid]: int(n)
@@ -211,6 +217,9 @@ def stats(
     s_winners = "(SELECT * FROM fp_all WHERE rank IN (SELECT win FROM fp_sgroups))"
     s_totals = _totals(con, endpoint, s_winners if spans else winners, "sid")
     by_name = {scenario_names[sid]: row for sid, row in s_totals.items()}
+    if summed:
+        total = _summed(endpoint, list(s_totals.values()))
+        duplicates = sum(s_dups.values())
     scenarios = {
         name: ScenarioStats(
             int((by_name.get(name) or _empty(endpoint))["deduped"]),
@@ -228,6 +237,21 @@ def stats(
         sample=[],  # filled by fill_samples(), with only what the report can show
     )
     return stats, raw
+
+
+def _summed(endpoint: Endpoint, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """_totals' rows added up: counts and integer counters, money per currency."""
+    out = _empty(endpoint) | {"deduped": sum(int(r["deduped"]) for r in rows)}
+    for f in endpoint.counters:
+        if f.type != "money":
+            out[f.name] = sum(int(r[f.name]) for r in rows)
+            continue
+        by_currency: dict[str, Any] = {}
+        for r in rows:
+            for currency, amount in (r.get(f.name) or {}).items():
+                by_currency[currency] = by_currency.get(currency, 0) + amount
+        out[f.name] = by_currency or None
+    return out
 
 
 def _empty(endpoint: Endpoint) -> dict[str, Any]:

@@ -99,11 +99,11 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
         *(f.name for f in endpoint.dimensions),
         *(n for n, _ in value_columns(endpoint)),
     }
-    for column in [d[0] for d in con.execute("SELECT * FROM fp_all LIMIT 0").description]:
-        if column not in keep:
-            con.execute(f"ALTER TABLE fp_all DROP COLUMN {column}")
-    con.execute(f"ALTER TABLE fp_all RENAME TO {rows}")
-    con.execute(f"ALTER TABLE fp_meta RENAME TO {meta}")
+    columns = [d[0] for d in con.execute("SELECT * FROM fp_all LIMIT 0").description]
+    con.execute(  # one call: the statements are many and each is cheap
+        "".join(f"ALTER TABLE fp_all DROP COLUMN {c}; " for c in columns if c not in keep)
+        + f"ALTER TABLE fp_all RENAME TO {rows}; ALTER TABLE fp_meta RENAME TO {meta}"
+    )
     dims = ", ".join(f.name for f in endpoint.dimensions)
     values = ", ".join(n for n, _ in value_columns(endpoint))
     synced_at = one(con.execute("SELECT CAST(? AS TIMESTAMPTZ)::VARCHAR", [now]))

@@ -117,6 +117,26 @@ class Verification:
             self._inspect(path, data)
         self._outcome[rel] = (None, len(data))
 
+    def start(self, gate: threading.Event) -> Verification:
+        """Check files on a background thread while ``gate`` is set (a caller closes it while
+        it needs every core), at nice 10 on Linux, so that the caller's threads come first.
+        Not idle priority: the caller may need the GIL that thread holds, and an idle-priority
+        thread can wait very long for a core on a busy machine. Never joined: result()
+        finishes the work itself."""
+
+        def background() -> None:
+            try:
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+            except (AttributeError, OSError):
+                pass  # not Linux, or not permitted: the gate alone keeps it out of the way
+            try:
+                self.work(gate)
+            except Exception:  # result() checks the same file again, and reports what it finds
+                pass
+
+        threading.Thread(target=background, name="harness-checksums", daemon=True).start()
+        return self
+
     def work(self, gate: threading.Event | None = None) -> None:
         """Check files one at a time, each once ``gate`` is set, until none is left."""
         while True:

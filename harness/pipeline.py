@@ -133,15 +133,9 @@ def prepare(
     # and nothing needs the checksums before every endpoint is read. A checksum failure still
     # wins over any error it may have caused downstream, and nothing is written before it is
     # known.
-    verification = checksums.Verification(manifest, options.fixtures, count)
     gate = threading.Event()
     gate.set()
-    threading.Thread(
-        target=_verify_in_the_gaps,
-        args=(verification, gate),
-        name="harness-checksums",
-        daemon=True,  # never joined: Verification.result() finishes the work itself
-    ).start()
+    verification = checksums.Verification(manifest, options.fixtures, count).start(gate)
     try:
         return _prepare(selected, fetch, now, counted, verification, options, gate)
     except BaseException:
@@ -149,21 +143,6 @@ def prepare(
         raise
     finally:
         gate.set()  # let the checksum thread see that the work is done
-
-
-def _verify_in_the_gaps(verification: checksums.Verification, gate: threading.Event) -> None:
-    """The checksum thread: files one at a time while ``gate`` is set (DuckDB is not reading),
-    at a lower priority (nice 10, Linux), so that DuckDB's own threads come first. Not idle
-    priority: the main thread may need the GIL this thread holds, and an idle-priority thread
-    can wait very long for a core on a busy machine."""
-    try:
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-    except (AttributeError, OSError):
-        pass  # not Linux, or not permitted: the gate alone keeps it out of the reads
-    try:
-        verification.work(gate)
-    except Exception:  # the caller checks the same file again, and reports what it finds
-        pass
 
 
 def _prepare(

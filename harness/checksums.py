@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -125,10 +126,13 @@ class Verification:
         finishes the work itself."""
 
         def background() -> None:
-            try:
-                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-            except (AttributeError, OSError):
-                pass  # not Linux, or not permitted: the gate alone keeps it out of the way
+            # Linux alone gives each thread its own nice value (elsewhere the id of a thread
+            # is not a process id, and setpriority would aim at some process instead).
+            if sys.platform.startswith("linux"):
+                try:
+                    os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+                except OSError:
+                    pass  # not permitted: the gate alone keeps it out of the way
             try:
                 self.work(gate)
             except Exception:  # result() checks the same file again, and reports what it finds

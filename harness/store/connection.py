@@ -18,14 +18,14 @@ import duckdb
 from ..errors import ArgumentError, DatabaseError, DatabaseLockedError, PathError
 
 DEFAULT_MEMORY_LIMIT = "1GB"
-TARGET = "target"
+TARGET = "target"  # the catalog name of the attached database file
 WORKSPACE_CHECKPOINT_THRESHOLD = "1TB"  # never, in practice: see workspace()
 # Rows per row group that this process writes into the database file (a setting of the attach,
 # not stored in the file). DuckDB compresses and writes each full row group while the INSERT
 # runs, on every core; what is left of a partial one waits for COMMIT, on one core. With the
 # default 122,880, every endpoint smaller than that (most of them) was compressed at commit:
 # 0.25 s of a 1M-result replay, against none at 16,384, for the same file size.
-WRITE_ROW_GROUP = 16_384  # the catalog name of the attached database file
+WRITE_ROW_GROUP = 16_384
 
 
 def _config(spill: str) -> dict[str, str | bool | int | float | list[str]]:

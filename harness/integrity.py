@@ -102,9 +102,7 @@ def unknown_projects(
         if not endpoint.bucketed or "project_id" not in endpoint.dimension_names:
             continue
         missing = "project_id IS NOT NULL AND project_id NOT IN (SELECT id FROM staged_projects)"
-        if not con.execute(
-            f"SELECT 1 FROM {_ids_table(endpoint)} WHERE {missing} LIMIT 1"
-        ).fetchall():
+        if not _any_id(con, endpoint, missing):
             continue
         rows = con.execute(
             f"SELECT project_id, source_scenario, source_page, bucket_index, result_index "
@@ -176,13 +174,19 @@ def _ids_table(endpoint: Endpoint) -> str:
     return f"harness_ids_{endpoint.name}"
 
 
+def _any_id(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, where: str) -> bool:
+    """Whether a distinct value reference_ids() took matches ``where`` (over ``s``)."""
+    return bool(
+        con.execute(f"SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where} LIMIT 1").fetchall()
+    )
+
+
 def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) -> None:
     """Before the transaction: the distinct values each endpoint's references read, in a
     workspace table. A usage table of a million rows names a few thousand (project, user, key)
     combinations, so unknown_projects() and relationship_issues() check each reference against
     those and search the rows only for a value that does not resolve. (Made here, not inside
-    the transaction:
-    a workspace write there makes its COMMIT checkpoint the whole workspace.)"""
+    the transaction: a workspace write there makes its COMMIT checkpoint the whole workspace.)"""
     for endpoint in staged:
         columns = {n for n, _ in stored_columns(endpoint)}
         read = {ref.field for ref in endpoint.references}
@@ -226,10 +230,7 @@ def relationship_issues(
                     )
                 continue
             archived_ids: dict[str, list[str]] = {}
-            where = _dangling_where(endpoint, ref)
-            if not con.execute(
-                f"SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where} LIMIT 1"
-            ).fetchall():
+            if not _any_id(con, endpoint, _dangling_where(endpoint, ref)):
                 continue  # every value resolves: no row to search
             for ident, scenario, page, bucket, result, archived, project in con.execute(
                 _dangling_sql(endpoint, ref)

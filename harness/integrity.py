@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from .endpoints import REGISTRY, Endpoint, Reference
-from .errors import ArgumentError, DatabaseError, PathError
+from .errors import ArgumentError, DatabaseError, PathError, Problem, RelationshipError
 from .store.connection import one
 from .store.ingest import staged_table
 from .store.tables import key_columns, stored_columns
@@ -122,6 +122,30 @@ def unknown_projects(
             for ident, scenario, page, bucket, result in rows
         ]
     return sort_issues(issues)
+
+
+def relationship_error(issues: list[dict[str, Any]], *, before_ingest: bool) -> RelationshipError:
+    """The error a run with unresolved references fails with, a problem per issue."""
+    problems = [
+        Problem(
+            f"{i['kind']}: {i['field']} {i['id']!r} does not resolve",
+            file=f"{i['endpoint']}/{i['scenario']}/{i['page']}",
+            page=i["page"],
+            pointer=(
+                f"/data/{i['bucketIndex']}/results/{i['resultIndex']}"
+                if i["bucketIndex"] is not None
+                else f"/data/{i['resultIndex']}"
+            ),
+        )
+        for i in issues
+    ]
+    stage = "before ingest; the database was not touched" if before_ingest else "rolled back"
+    return RelationshipError.of(
+        problems,
+        f"{{n}} unresolved references ({stage})",
+        hint="add the missing entity to the directory fixtures (projects, users, keys, ...), "
+        "or fix the id in the usage fixture",
+    )
 
 
 def sort_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -32,11 +32,7 @@ from . import (
     tokens,
 )
 from .endpoints import ENDPOINTS, REGISTRY
-from .errors import (
-    DatabaseError,
-    Problem,
-    RelationshipError,
-)
+from .errors import DatabaseError, RelationshipError
 from .models import Scenario
 from .report import ScenarioRun
 from .store import attach, cursors, migrate, workspace
@@ -235,26 +231,7 @@ def _relationship_error(
     *,
     before_ingest: bool,
 ) -> RelationshipError:
-    problems = [
-        Problem(
-            f"{i['kind']}: {i['field']} {i['id']!r} does not resolve",
-            file=f"{i['endpoint']}/{i['scenario']}/{i['page']}",
-            page=i["page"],
-            pointer=(
-                f"/data/{i['bucketIndex']}/results/{i['resultIndex']}"
-                if i["bucketIndex"] is not None
-                else f"/data/{i['resultIndex']}"
-            ),
-        )
-        for i in issues
-    ]
-    stage = "before ingest; the database was not touched" if before_ingest else "rolled back"
-    error = RelationshipError.of(
-        problems,
-        f"{{n}} unresolved references ({stage})",
-        hint="add the missing entity to the directory fixtures (projects, users, keys, ...), "
-        "or fix the id in the usage fixture",
-    )
+    error = integrity.relationship_error(issues, before_ingest=before_ingest)
     error.report = prepared.report(now, relationship_issues=issues, unverifiable=unverifiable)
     return error
 

@@ -94,6 +94,27 @@ def test_verification_never_waits_for_its_background_thread(corpus: Corpus) -> N
     assert not worker.is_alive()
 
 
+def test_unlisted_files_are_named_in_path_order(tmp_path: Path) -> None:
+    """Every file the manifest does not list is named, relative to the manifest's folder (a
+    manifest inside the fixtures folder included), ordered as paths are, not as strings
+    ("a/x" before "a-b/x")."""
+    from harness import checksums
+
+    fixtures = tmp_path / "fixtures"
+    for rel in ("a-b/x.json", "a/x.json", "a/y.json", "top.json"):
+        (fixtures / rel).parent.mkdir(parents=True, exist_ok=True)
+        (fixtures / rel).write_text("{}")
+    for manifest, prefix in ((tmp_path / "M", "fixtures/"), (fixtures / "M", "")):
+        manifest.write_text(f"{checksums.digest(fixtures / 'a/y.json')}  {prefix}a/y.json\n")
+        with pytest.raises(checksums.ChecksumError) as raised:
+            checksums.verify(manifest, fixtures)
+        expected = ["a/x.json", "a-b/x.json", "top.json"] + (["M"] if not prefix else [])
+        assert [p.file for p in raised.value.problems] == [
+            prefix + f for f in sorted(expected, key=lambda rel: Path(rel).parts)
+        ]
+        manifest.unlink()
+
+
 def test_unlisted_file(populated: Corpus) -> None:
     (populated.fixtures / "usage_completions" / "basic" / "notes.txt").write_text("hi\n")
     _fails(populated, 1, "ChecksumError", "basic/notes.txt", "not listed")

@@ -152,11 +152,12 @@ def _window_checks(con: duckdb.DuckDBPyConnection) -> None:
             "WITH b AS (SELECT m.sid, m.page_no, a.bucket_index AS bi, m.req_start, m.req_end, "
             "m.width, a.window_start AS s, a.window_end AS e FROM fp_all a "
             "JOIN fp_meta m USING (file_id) WHERE a.result_index = 0 AND NOT a.bnull), "
-            "n AS (SELECT *, lag(e) OVER (PARTITION BY sid ORDER BY page_no, bi) AS prev_end, "
-            "row_number() OVER (PARTITION BY sid ORDER BY page_no, bi) AS k, "
-            "count(*) OVER (PARTITION BY sid) AS total FROM b), "
-            "c AS (SELECT *, k = 1 AND s = req_start AS clip_s, "
-            "k = total AND (req_end IS NULL OR e = req_end) AS clip_e FROM n) "
+            # One ordering serves both neighbours; a bucket's window is never NULL here (the
+            # read flags that), so a NULL neighbour marks the first or the last bucket.
+            "n AS (SELECT *, lag(e) OVER w AS prev_end, lead(s) OVER w AS next_start FROM b "
+            "WINDOW w AS (PARTITION BY sid ORDER BY page_no, bi)), "
+            "c AS (SELECT *, prev_end IS NULL AND s = req_start AS clip_s, "
+            "next_start IS NULL AND (req_end IS NULL OR e = req_end) AS clip_e FROM n) "
             "SELECT count(*) FROM c WHERE e <= s OR (prev_end IS NOT NULL AND s <> prev_end) "
             "OR (req_start IS NOT NULL AND s < req_start) "
             "OR (req_end IS NOT NULL AND e > req_end) OR (s % width <> 0 AND NOT clip_s) "

@@ -77,9 +77,9 @@ def read_manifest(manifest: Path) -> dict[str, str]:
 
 class Verification:
     """verify(), shared by two threads: a background one that starts early and checks files
-    whenever ``gate`` lets it, and the caller, which checks whatever is left itself when it
-    needs the answer. The caller never waits on the background thread (a busy machine or the
-    gate may hold it back): a file that thread has claimed but not finished is checked again.
+    while DuckDB works, and the caller, which shares whatever is left when it needs the
+    answer. The caller never waits on the background thread (a busy machine may hold it
+    back): a file that thread has claimed but not finished is checked again.
     """
 
     def __init__(self, manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None):
@@ -118,27 +118,24 @@ class Verification:
             self._inspect(path, data)
         self._outcome[rel] = (None, len(data))
 
-    def start(self, gate: threading.Event) -> Verification:
-        """Check files on a background thread while ``gate`` is set (a caller closes it while
-        it needs every core). At normal priority: a lower one (nice 10) left that thread with
-        more of the work when the caller needed the answer, and the run measured 0.1 s slower.
-        Never joined: result() finishes the work itself."""
+    def start(self) -> Verification:
+        """Check files on a background thread, at normal priority (a lower one, nice 10, left
+        that thread with more of the work when the caller needed the answer). Never joined:
+        result() finishes the work itself."""
 
         def background() -> None:
             try:
-                self.work(gate)
+                self.work()
             except Exception:  # result() checks the same file again, and reports what it finds
                 pass
 
         threading.Thread(target=background, name="harness-checksums", daemon=True).start()
         return self
 
-    def work(self, gate: threading.Event | None = None) -> None:
-        """Check files one at a time, each once ``gate`` is set, until none is left; then
-        look for files the manifest does not list."""
+    def work(self) -> None:
+        """Check files one at a time until none is left; then look for files the manifest
+        does not list."""
         while True:
-            if gate is not None:
-                gate.wait()
             item = self._claim()
             if item is None:
                 break

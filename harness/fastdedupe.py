@@ -88,10 +88,14 @@ def staged_meta(endpoint: Endpoint) -> str:
     return f"fp_meta_{endpoint.name}"
 
 
-def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> None:
+def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> str:
     """The winners, shaped like store/ingest.stage's table: fp_all pruned to them (losers,
-    empty buckets and the checks' columns removed), behind a view; copying them into a table
-    of their own took as long as inserting them into the database."""
+    empty buckets and the checks' columns removed), behind a view in the database's main
+    schema, where every connection finds it; copying them into a table of their own took as
+    long as inserting them into the database. Returns the schema that holds the rows."""
+    place = one(con.execute("SELECT current_database(), current_schema()"))
+    assert place is not None
+    schema = f"{place[0]}.{place[1]}"
     rows, meta = staged_rows(endpoint), staged_meta(endpoint)
     con.execute("DELETE FROM fp_all WHERE NOT is_result OR rank IN (SELECT rank FROM fp_losers)")
     keep = {
@@ -109,12 +113,13 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
     synced_at = one(con.execute("SELECT CAST(? AS TIMESTAMPTZ)::VARCHAR", [now]))
     assert synced_at is not None
     con.execute(
-        f"CREATE OR REPLACE TEMP VIEW {staged_table(endpoint)} AS SELECT "
+        f"CREATE OR REPLACE VIEW {place[0]}.main.{staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
         f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index "
-        f"FROM {rows} JOIN {meta} USING (file_id)"
+        f"FROM {schema}.{rows} JOIN {schema}.{meta} USING (file_id)"
     )
+    return schema
 
 
 def _sums(endpoint: Endpoint) -> str:

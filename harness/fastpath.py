@@ -6,7 +6,8 @@ missing required field, a broken chain, JSON DuckDB cannot read) it declines, an
 runs the Python stages on that endpoint to report each problem with file, page and pointer.
 A differential test (tests/test_fastpath.py) proves both paths give the same report and rows.
 
-Steps, one endpoint at a time:
+Steps, for each endpoint (start_all() runs two endpoints at a time, each on a cursor and in a
+schema of its own):
 1. fastread.py: ``read_json`` with the registry's columns, every scalar as text (no type
    inference, no lenient conversion), newline-delimited when the pages are one value per
    line, flattened straight into ``fp_all``: one row per result, plus one per empty bucket
@@ -19,14 +20,14 @@ Steps, one endpoint at a time:
 4. settle(), once the checksums are verified: the bytes' token counts (tokens.py) must balance
    against the keys and strings the read saw; a file that does not balance (an unknown field,
    odd formatting) is checked by the reference validator, which also names its unknown fields.
-   Settling last lets the checksum thread work in the gaps between DuckDB's queries instead of
-   competing with its reads (start() closes ``gate`` around each read).
+   Settling last lets the checksum thread count tokens while DuckDB reads.
 """
 
 from __future__ import annotations
 
-import threading
+import queue
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -50,7 +51,16 @@ from .report import EndpointStats, ScenarioRun
 from .store.connection import one
 from .store.ingest import staged_table
 
-__all__ = ["Declined", "FastResult", "discard", "file_key", "run", "settle", "start"]
+__all__ = [
+    "Declined",
+    "FastResult",
+    "discard",
+    "file_key",
+    "run",
+    "settle",
+    "start",
+    "start_all",
+]
 
 
 @dataclass
@@ -60,6 +70,7 @@ class FastResult:
     runs: list[ScenarioRun]
     stats: EndpointStats
     seen: list[tuple[str, int, int]]  # (file, keys, strings) the typed read saw: for settle()
+    schema: str  # where the staged rows are kept (fastdedupe.stage): for discard()
 
 
 def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[tuple[str, int, int]]:
@@ -192,36 +203,28 @@ def start(
     endpoint: Endpoint,
     scenarios: list[Scenario],
     now: datetime,
-    *,
-    gate: threading.Event | None = None,
 ) -> FastResult:
     """Read, validate, dedupe and stage every page of ``endpoint``; raises Declined. The
-    result is provisional until settle() has balanced it against the token counts. ``gate``
-    is cleared while DuckDB reads (the checksum thread waits on it) and set again after."""
+    result is provisional until settle() has balanced it against the token counts. The
+    staged rows are kept in ``con``'s current schema, behind a view in the database's main
+    schema (fastdedupe.stage)."""
     files = meta_table(con, scenarios)
     formats = FORMATS if one_per_line(files) else FORMATS[1:]
-    if gate is not None:
-        gate.clear()
-    try:
-        for n, json_format in enumerate(formats, start=1):
-            try:
-                read(con, endpoint, files, json_format)
-                break
-            except duckdb.Error as exc:
-                if n == len(formats):
-                    raise Declined(f"DuckDB could not read the pages: {exc}") from exc
-    finally:
-        if gate is not None:
-            gate.set()
-    staged = False
+    for n, json_format in enumerate(formats, start=1):
+        try:
+            read(con, endpoint, files, json_format)
+            break
+        except duckdb.Error as exc:
+            if n == len(formats):
+                raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    staged = ""
     try:
         _sql_checks(con, endpoint)
         seen = _seen(con, endpoint)
         chain_results = _chains(con, scenarios)
         spans = fastdedupe.group(con, endpoint)
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
-        fastdedupe.stage(con, endpoint, now)
-        staged = True
+        staged = fastdedupe.stage(con, endpoint, now)
     finally:
         con.execute(
             "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
@@ -234,7 +237,52 @@ def start(
     for s in scenarios:
         chain, buckets = chain_results[s.name]
         runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain))
-    return FastResult(endpoint, scenarios, runs, stats, seen)
+    return FastResult(endpoint, scenarios, runs, stats, seen, staged)
+
+
+# How many endpoints start() at once. After its read, an endpoint's checks and dedupe run
+# mostly on one core: DuckDB scans a table on one thread per 122,880 rows, and all but the
+# largest endpoint have fewer. A second endpoint in flight keeps the other core busy.
+WORKERS = 2
+
+
+def start_all(
+    con: duckdb.DuckDBPyConnection,
+    todo: list[tuple[Endpoint, list[Scenario]]],
+    now: datetime,
+) -> dict[str, FastResult]:
+    """start() for each endpoint, WORKERS at a time, by name; an endpoint that declines is
+    left out (the Python path takes it). Each worker has a cursor (a connection of its own to
+    the same database: its temp tables are its own) and a schema of its own for the tables
+    that become the staged rows; the staged views are in the main schema, for ``con``."""
+    cursors = []
+    for n in range(WORKERS):
+        cursor = con.cursor()
+        cursor.execute(
+            f"CREATE SCHEMA IF NOT EXISTS fp_worker{n}; SET search_path = 'fp_worker{n}'"
+        )
+        cursors.append(cursor)
+    free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
+    for cursor in cursors:
+        free.put(cursor)
+
+    def one(endpoint: Endpoint, scenarios: list[Scenario]) -> FastResult | None:
+        cursor = free.get()
+        try:
+            return start(cursor, endpoint, scenarios, now)
+        except Declined:
+            return None
+        finally:
+            free.put(cursor)
+
+    try:
+        with ThreadPoolExecutor(WORKERS, thread_name_prefix="harness-fastpath") as pool:
+            futures = [(e.name, pool.submit(one, e, scenarios)) for e, scenarios in todo]
+            results = {name: future.result() for name, future in futures}
+    finally:
+        for cursor in cursors:
+            cursor.close()
+    return {name: result for name, result in results.items() if result is not None}
 
 
 def settle(result: FastResult, counted: Mapping[str, tokens.Tokens]) -> None:
@@ -246,12 +294,19 @@ def settle(result: FastResult, counted: Mapping[str, tokens.Tokens]) -> None:
         run.unknown_fields |= found.get(run.scenario.name, set())
 
 
-def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
-    """Drop what start() staged for ``endpoint`` (when it declines after all)."""
+def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = "") -> None:
+    """Drop what start() staged for ``endpoint`` (when it declines after all) in ``schema``
+    (FastResult.schema; by default the connection's current one)."""
+    if not schema:
+        place = one(con.execute("SELECT current_database(), current_schema()"))
+        assert place is not None
+        schema = f"{place[0]}.{place[1]}"
+    database = schema.split(".")[0]
     con.execute(
-        f"DROP VIEW IF EXISTS {staged_table(endpoint)}; "
-        f"DROP TABLE IF EXISTS {fastdedupe.staged_rows(endpoint)}; "
-        f"DROP TABLE IF EXISTS {fastdedupe.staged_meta(endpoint)}; DROP TABLE IF EXISTS fp_meta"
+        f"DROP VIEW IF EXISTS {database}.main.{staged_table(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.{fastdedupe.staged_rows(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.{fastdedupe.staged_meta(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.fp_meta"
     )
 
 

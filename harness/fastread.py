@@ -7,6 +7,8 @@ straight into one row per result, plus one per empty bucket and empty page, each
 capture rank, the typed values, hashes of its key and values (for fastdedupe.py), and the keys
 and strings its bucket and page envelopes held (the results' are counted from the typed columns:
 seen_in_results; both for tokens.py's balance). ``fp_meta`` holds one row per page file.
+Both are tables of the connection's current schema, not temp tables: once pruned to the
+winners they are the staged rows, which the connection that ingests reads (fastpath.start_all).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def meta_table(con: duckdb.DuckDBPyConnection, scenarios: list[Scenario]) -> lis
         for column, value in zip(columns, row, strict=True):
             column.append(value)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE fp_meta AS SELECT *, CAST(recorded_at AS TIMESTAMPTZ) "
+        f"CREATE OR REPLACE TABLE fp_meta AS SELECT *, CAST(recorded_at AS TIMESTAMPTZ) "
         f"AS captured_at FROM (SELECT {columns_select(META)})",
         columns,
     )
@@ -244,7 +246,7 @@ def read(
     buckets = "CASE WHEN len(data) > 0 THEN data ELSE [NULL] END"
     results = "CASE WHEN len(b.results) > 0 THEN b.results ELSE [NULL] END"
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE fp_all AS SELECT *, "
+        "CREATE OR REPLACE TABLE fp_all AS SELECT *, "
         f"hash({', '.join(names)}) AS vh, hash({key_columns(endpoint)}) AS kh "
         "FROM (SELECT file_id, sid, gid, bi AS bucket_index, "
         "ri AS result_index, res IS NOT NULL AS is_result, bnull, "

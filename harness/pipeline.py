@@ -11,7 +11,6 @@ database file; any failure inside the transaction rolls it back.
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -124,21 +123,15 @@ def prepare(
     except BaseException:
         checksums.verify(manifest, options.fixtures)  # a checksum problem wins over this one
         raise
-    # Checksums (and token counts) are computed on a second thread, in the gaps between
-    # DuckDB's reads: a read keeps both cores busy, the checks between reads leave one idle,
-    # and nothing needs the checksums before every endpoint is read. A checksum failure still
-    # wins over any error it may have caused downstream, and nothing is written before it is
-    # known.
-    gate = threading.Event()
-    gate.set()
-    verification = checksums.Verification(manifest, options.fixtures, count).start(gate)
+    # Checksums (and token counts) are computed on a second thread while DuckDB reads and
+    # checks: nothing needs them before every endpoint is read. A checksum failure still wins
+    # over any error it may have caused downstream, and nothing is written before it is known.
+    verification = checksums.Verification(manifest, options.fixtures, count).start()
     try:
-        return _prepare(selected, fetch, now, counted, verification, options, gate)
+        return _prepare(selected, fetch, now, counted, verification, options)
     except BaseException:
         verification.result()  # raises the checksum problems, if any, in place of this one
         raise
-    finally:
-        gate.set()  # let the checksum thread see that the work is done
 
 
 def _prepare(
@@ -148,21 +141,13 @@ def _prepare(
     counted: Mapping[str, tokens.Tokens],
     verification: checksums.Verification,
     options: ReplayOptions,
-    gate: threading.Event,
 ) -> Prepared:
     con = workspace()
     try:
         started: dict[str, fastpath.FastResult] = {}
-        fast_path = fetch is None and not os.environ.get(REFERENCE_ENV)
-        for endpoint in ENDPOINTS:
-            scenarios = [s for s in selected if s.endpoint is endpoint]
-            if scenarios and fast_path and endpoint.bucketed:
-                try:
-                    started[endpoint.name] = fastpath.start(
-                        con, endpoint, scenarios, now, gate=gate
-                    )
-                except fastpath.Declined:
-                    pass
+        if fetch is None and not os.environ.get(REFERENCE_ENV):
+            todo = [(e, [s for s in selected if s.endpoint is e]) for e in ENDPOINTS if e.bucketed]
+            started = fastpath.start_all(con, [(e, s) for e, s in todo if s], now)
         verified = verification.result()  # token counts are complete; Python parses verified bytes
         runs: list[ScenarioRun] = []
         stats: dict[str, report.EndpointStats] = {}
@@ -170,7 +155,7 @@ def _prepare(
             try:
                 fastpath.settle(result, counted)
             except fastpath.Declined:
-                fastpath.discard(con, result.endpoint)
+                fastpath.discard(con, result.endpoint, result.schema)
                 continue
             runs += result.runs
             stats[name] = result.stats

@@ -279,12 +279,12 @@ def without_writes(report: dict[str, Any]) -> dict[str, Any]:
 def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
     """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
     completions row, for that row's project (any project when it is not grouped by project)."""
-    # Staged rows are temp tables (reference path) or temp views (fastdedupe.stage).
+    # Staged rows are temp tables (reference path) or views (fastdedupe.stage).
     staged = {
         r[0]
         for r in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE temporary UNION ALL "
-            "SELECT view_name FROM duckdb_views() WHERE temporary"
+            "SELECT table_name FROM duckdb_tables() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal"
         ).fetchall()
     }
     if not {"staged_usage_completions", "staged_costs"} <= staged:

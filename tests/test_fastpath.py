@@ -357,3 +357,48 @@ def test_shared_hashes_decline(tmp_path: Path, column: str) -> None:
             fastdedupe.group(con, endpoint)
     finally:
         con.close()
+
+
+def test_start_all_matches_one_at_a_time_and_stages_for_the_caller(corpus: Corpus) -> None:
+    """Endpoints started side by side (each worker on a cursor and in a schema of its own)
+    give what starting them one at a time gives; their staged views are found on the calling
+    connection; an endpoint that declines is left out with nothing staged; DuckDB's thread
+    count is restored."""
+    page = corpus.page("usage_images/daily", 2)
+    page.write_text(page.read_text()[:-10])  # JSON DuckDB cannot read: the endpoint declines
+    found = fixtures.discover(corpus.root / "fixtures")
+    todo = [(e, [s for s in found if s.endpoint is e]) for e in ENDPOINTS if e.bucketed]
+    todo = [(e, s) for e, s in todo if s]
+    con, alone = workspace(), workspace()
+    try:
+        threads = con.execute("SELECT current_setting('threads')").fetchall()
+        together = fastpath.start_all(con, todo, pipeline.SNAPSHOT_NOW)
+        assert con.execute("SELECT current_setting('threads')").fetchall() == threads
+        one_by_one = {}
+        for endpoint, scenarios in todo:
+            try:
+                one_by_one[endpoint.name] = fastpath.start(
+                    alone, endpoint, scenarios, pipeline.SNAPSHOT_NOW
+                )
+            except fastpath.Declined:
+                pass
+        assert "usage_images" not in together and len(together) == len(todo) - 1
+        assert together.keys() == one_by_one.keys()
+        views = {
+            r[0]
+            for r in con.execute(
+                "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+            ).fetchall()
+        }
+        assert views == {f"staged_{name}" for name in together}
+        for name, result in together.items():
+            assert result.stats == one_by_one[name].stats
+            assert [(r.scenario.id, r.raw_events, r.buckets) for r in result.runs] == [
+                (r.scenario.id, r.raw_events, r.buckets) for r in one_by_one[name].runs
+            ]
+            staged = con.execute(f"SELECT * FROM staged_{name} ORDER BY ALL").fetchall()
+            assert staged == alone.execute(f"SELECT * FROM staged_{name} ORDER BY ALL").fetchall()
+            assert len(staged) == result.stats.deduped > 0
+    finally:
+        con.close()
+        alone.close()

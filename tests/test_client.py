@@ -199,9 +199,12 @@ def test_the_request_rate_never_exceeds_the_limit(api: AdminApiServer, tmp_path:
     times = [entry.at for entry in api.log]
     assert len(times) == 15
     per_second = rate_per_minute / 60
+    # The server logs arrivals, which on a busy machine lag their sends by a few ms, unevenly:
+    # two requests sent exactly one token apart may arrive a little closer together.
+    jitter = 0.05
     for i, start in enumerate(times):
         for end in times[i:]:
-            allowed = burst + (end - start) * per_second + 0.05  # + clock granularity
+            allowed = burst + (end - start + jitter) * per_second
             assert times.index(end) - i + 1 <= allowed
     assert "throttle-wait" in (tmp_path / "rate_limit.log").read_text()
 

@@ -292,3 +292,23 @@ def test_bad_duckdb_configuration_is_an_argument_error(
     result = corpus.replay()
     assert result.code == 2
     assert "ArgumentError" in result.err and "HARNESS_DUCKDB_MEMORY_LIMIT" in result.err
+
+
+def test_a_listing_and_a_usage_endpoint_with_schema_errors_fail_together(
+    populated: Corpus,
+) -> None:
+    """The listings are analysed while DuckDB reads; when a usage endpoint then goes to the
+    Python path too, one error still names the problems of both."""
+    users = populated.read("users/all")
+    users["data"][0]["role"] = 7  # a number where the schema wants a string
+    populated.write("users/all", 1, users, rehash=False)
+    images = populated.read("usage_images/daily", 2)
+    images["data"][0]["results"][1]["images"] = "4"  # a string where it wants an integer
+    populated.write("usage_images/daily", 2, images)
+    _fails(
+        populated,
+        1,
+        "SchemaError",
+        "users/all/page-001.json at /data/0/role",
+        "usage_images/daily/page-002.json at /data/0/results/1/images",
+    )

@@ -34,7 +34,7 @@ from pathlib import Path
 
 import duckdb
 
-from . import chains, fastdedupe, fixtures, schema, tokens
+from . import chains, fastdedupe, fixtures, integrity, schema, tokens
 from .endpoints import Endpoint
 from .errors import HarnessError
 from .fastread import (
@@ -225,6 +225,7 @@ def start(
         spans = fastdedupe.group(con, endpoint)
         stats, raw = fastdedupe.stats(con, endpoint, [s.name for s in scenarios], spans)
         staged = fastdedupe.stage(con, endpoint, now)
+        integrity.reference_ids(con, [endpoint])
     finally:
         con.execute(
             "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
@@ -259,8 +260,9 @@ def start_all(
     left out (the Python path takes it). Each worker has a cursor (a connection of its own to
     the same database: its temp tables are its own) and a schema of its own for the tables
     that become the staged rows; the staged views are in the main schema, for ``con``."""
-    row = one(con.execute("SELECT current_setting('threads')"))
-    threads = int(row[0]) if row else 1
+    row = one(con.execute("SELECT current_setting('threads'), current_database()"))
+    assert row is not None
+    threads, database = int(row[0]), row[1]
     free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
     cursors = []
 
@@ -278,7 +280,8 @@ def start_all(
         for n in range(WORKERS):
             cursors.append(con.cursor())
             cursors[-1].execute(
-                f"CREATE SCHEMA IF NOT EXISTS fp_worker{n}; SET search_path = 'fp_worker{n}'"
+                f"CREATE SCHEMA IF NOT EXISTS fp_worker{n}; "
+                f"SET search_path = 'fp_worker{n},{database}.main'"
             )
             free.put(cursors[-1])
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="harness-fastpath") as pool:

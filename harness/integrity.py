@@ -210,7 +210,12 @@ def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) ->
     workspace table. A usage table of a million rows names a few thousand (project, user, key)
     combinations, so unknown_projects() and relationship_issues() check each reference against
     those and search the rows only for a value that does not resolve. (Made here, not inside
-    the transaction: a workspace write there makes its COMMIT checkpoint the whole workspace.)"""
+    the transaction: a workspace write there makes its COMMIT checkpoint the whole workspace.)
+    The tables are in the workspace's main schema, where every connection finds them: the
+    fast path makes them on its worker cursors (fastpath.start)."""
+    row = one(con.execute("SELECT current_database()"))
+    assert row is not None
+    database = row[0]
     for endpoint in staged:
         columns = {n for n, _ in stored_columns(endpoint)}
         read = {ref.field for ref in endpoint.references}
@@ -220,7 +225,7 @@ def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) ->
         if not read:
             continue
         con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_ids_table(endpoint)} AS "
+            f"CREATE OR REPLACE TABLE {database}.main.{_ids_table(endpoint)} AS "
             f"SELECT DISTINCT {', '.join(sorted(read))} FROM {staged_table(endpoint)}"
         )
 

@@ -182,8 +182,9 @@ def _prepare(
                 con, reference.load(selected_reference, fetch), now
             )
         stats |= ref_stats
-        fastdedupe.fill_samples(con, stats, [name for name in started if name in stats])
-        return _prepared(con, runs + ref_runs, stats, options.allow_list, verified.files)
+        fast = [name for name in started if name in stats]  # start() took their ids too
+        fastdedupe.fill_samples(con, stats, fast)
+        return _prepared(con, runs + ref_runs, stats, options.allow_list, verified.files, fast)
     except BaseException:
         con.close()
         raise
@@ -195,10 +196,12 @@ def _prepared(
     stats: dict[str, report.EndpointStats],
     allow_list: Path | None,
     files: int = 0,
+    have_ids: list[str] | None = None,
 ) -> Prepared:
     """The staged workspace's summary, and the distinct ids its references name (read by the
-    fail-fast project check and, inside the transaction, by the foreign-key checks)."""
-    integrity.reference_ids(con, [REGISTRY[name] for name in stats])
+    fail-fast project check and, inside the transaction, by the foreign-key checks; the
+    endpoints in ``have_ids`` took theirs already)."""
+    integrity.reference_ids(con, [REGISTRY[n] for n in stats if n not in (have_ids or [])])
     prepared = Prepared(con, runs, stats, report.cost_estimate(con), files)
     if allow_list:
         prepared.allowed = integrity.load_allow_list(allow_list)

@@ -31,9 +31,33 @@ def digest(path: Path) -> str:
         return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
-# Called with each verified file's path and bytes, so that a caller can look at them while they
-# are in memory (pipeline.py counts JSON tokens for fastpath.py) instead of reading them again.
-Inspect = Callable[[Path, bytes], None]
+# Called with each verified file's path, a buffer and the file's size (its bytes are the
+# buffer's first ``size``), so that a caller can look at them while they are in memory
+# (pipeline.py counts JSON tokens for fastpath.py) instead of reading them again. The buffer
+# is lent for the call: the next file is read into it.
+Inspect = Callable[[Path, bytearray, int], None]
+
+# One buffer per thread, reused for every file it checks: a fresh bytes object per file cost
+# as much again as the read itself (allocation and page faults; 0.11 to 0.06 s on 284 MB).
+_scratch = threading.local()
+
+
+def _read(path: Path) -> tuple[bytearray, int]:
+    """The file's bytes as (this thread's buffer, size)."""
+    with path.open("rb", buffering=0) as fh:
+        size = os.fstat(fh.fileno()).st_size
+        buffer: bytearray | None = getattr(_scratch, "buffer", None)
+        if buffer is None or len(buffer) <= size:
+            buffer = _scratch.buffer = bytearray(max(2 * size, 1 << 20))
+        view, n = memoryview(buffer), 0
+        while True:  # until the end of the file, which may have grown since fstat
+            got = fh.readinto(view[n:])
+            if not got:
+                return buffer, n
+            n += got
+            if n == len(buffer):
+                buffer = _scratch.buffer = buffer + bytearray(len(buffer))
+                view = memoryview(buffer)
 
 
 def _fixture_files(fixtures_dir: Path) -> list[Path]:
@@ -105,18 +129,19 @@ class Verification:
             self._outcome[rel] = (Problem("listed in the manifest but missing", file=rel), 0)
             return
         try:
-            data = path.read_bytes()
+            data, size = _read(path)
         except OSError as exc:
             self._outcome[rel] = (Problem(f"cannot be read: {exc.strerror}", file=rel), 0)
             return
-        actual = hashlib.sha256(data).hexdigest()
+        with memoryview(data) as view:
+            actual = hashlib.sha256(view[:size]).hexdigest()
         if actual != expected:
             problem = Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
-            self._outcome[rel] = (problem, len(data))
+            self._outcome[rel] = (problem, size)
             return
         if self._inspect is not None:
-            self._inspect(path, data)
-        self._outcome[rel] = (None, len(data))
+            self._inspect(path, data, size)
+        self._outcome[rel] = (None, size)
 
     def start(self) -> Verification:
         """Check files on a background thread, at normal priority (a lower one, nice 10, left

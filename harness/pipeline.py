@@ -114,9 +114,9 @@ def prepare(
     manifest = options.checksums or default_checksums(options.fixtures)
     counted: dict[str, tokens.Tokens] = {}
 
-    def count(path: Path, data: bytes) -> None:
+    def count(path: Path, data: bytearray, size: int) -> None:
         if path.suffix == ".json":
-            counted[fastpath.file_key(path)] = tokens.count(data)
+            counted[fastpath.file_key(path)] = tokens.count(data, size)
 
     # Discovery first, alone: it is pure Python, and the checksum thread's per-file Python
     # work would contend with it for the GIL (three times slower on many small files).

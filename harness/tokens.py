@@ -100,19 +100,21 @@ def _nulls(a: np.ndarray, starts_out: np.ndarray, out: np.ndarray) -> int:
     return int(np.count_nonzero(before & after))
 
 
-def count(data: bytes) -> Tokens:
+def count(data: bytes | bytearray, size: int | None = None) -> Tokens:
+    """The tokens of ``data[:size]`` (all of it by default: a reused buffer holds more)."""
     import numpy as np
 
-    a = np.frombuffer(data, dtype=np.uint8)
+    size = len(data) if size is None else size
+    a = np.frombuffer(data, dtype=np.uint8, count=size)
     first, second = _buffers(a.size)
     quote = np.equal(a, QUOTE, out=first[: a.size])
     quotes, keys = int(np.count_nonzero(quote)), _pairs(quote, a, ord(":"), second)
     escaped = 0
-    if b"\\" in data:
+    if data.find(b"\\", 0, size) >= 0:
         escaped = _pairs(np.equal(a, ord("\\"), out=first[: a.size]), a, QUOTE, second)
     return Tokens(
         quotes=quotes,
         escaped=escaped,
         keys=keys,
-        nulls=_nulls(a, first, second) if b"null" in data else 0,
+        nulls=_nulls(a, first, second) if data.find(b"null", 0, size) >= 0 else 0,
     )

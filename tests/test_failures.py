@@ -70,7 +70,7 @@ def test_verification_never_waits_for_its_background_thread(corpus: Corpus) -> N
         page.write_text(page.read_text() + " ")
     stuck, release = threading.Event(), threading.Event()
 
-    def inspect(path: Path, data: bytes) -> None:
+    def inspect(path: Path, data: bytearray, size: int) -> None:
         if threading.current_thread().name == "held-back":
             stuck.set()
             release.wait(10)  # the background thread stays inside its first file
@@ -312,3 +312,28 @@ def test_a_listing_and_a_usage_endpoint_with_schema_errors_fail_together(
         "users/all/page-001.json at /data/0/role",
         "usage_images/daily/page-002.json at /data/0/results/1/images",
     )
+
+
+def test_files_of_any_size_are_verified_through_one_reused_buffer(tmp_path: Path) -> None:
+    """Each file is read into the checking thread's buffer, which grows for a big file and is
+    lent to the inspector with the file's size: the bytes it sees are exactly the file's."""
+    from harness import checksums
+
+    fixtures = tmp_path / "fixtures"
+    fixtures.mkdir()
+    contents = {"a.bin": b"x" * 3_000_001, "b.bin": b"short", "c.bin": b"", "d.bin": b"y" * 10}
+    for name, data in contents.items():
+        (fixtures / name).write_bytes(data)
+    manifest = tmp_path / "CHECKSUMS.sha256"
+    checksums.write(manifest, fixtures)
+    seen: dict[str, bytes] = {}
+
+    def inspect(path: Path, data: bytearray, size: int) -> None:
+        seen[path.name] = bytes(data[:size])
+
+    assert checksums.verify(manifest, fixtures, inspect).bytes == sum(map(len, contents.values()))
+    assert seen == contents
+    (fixtures / "b.bin").write_bytes(b"shorT")
+    with pytest.raises(checksums.ChecksumError) as raised:
+        checksums.verify(manifest, fixtures)
+    assert [p.file for p in raised.value.problems] == ["fixtures/b.bin"]

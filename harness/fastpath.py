@@ -25,6 +25,7 @@ schema of its own):
 
 from __future__ import annotations
 
+import os
 import queue
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -284,9 +285,13 @@ def start_all(
                 f"SET search_path = 'fp_worker{n},{database}.main'"
             )
             free.put(cursors[-1])
+        # Biggest first (by bytes to read), so that the last to finish is a small one.
+        by_size = sorted(
+            todo, key=lambda t: -sum(os.path.getsize(p) for s in t[1] for p in s.page_files)
+        )
         with ThreadPoolExecutor(WORKERS, thread_name_prefix="harness-fastpath") as pool:
-            futures = [(e.name, pool.submit(start_one, e, scenarios)) for e, scenarios in todo]
-            results = {name: future.result() for name, future in futures}
+            futures = {e.name: pool.submit(start_one, e, scenarios) for e, scenarios in by_size}
+            results = {e.name: futures[e.name].result() for e, _ in todo}
     finally:
         for cursor in cursors:
             cursor.close()

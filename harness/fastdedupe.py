@@ -116,8 +116,9 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
         f"CREATE OR REPLACE VIEW {place[0]}.main.{staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
-        f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index "
-        f"FROM {schema}.{rows} JOIN {schema}.{meta} USING (file_id)"
+        f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index, "
+        # the row's place in its table: store/ingest.py splits a first load on it
+        f"r.rowid AS stage_row FROM {schema}.{rows} AS r JOIN {schema}.{meta} USING (file_id)"
     )
     return schema
 

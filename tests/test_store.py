@@ -326,3 +326,54 @@ def test_the_workspace_never_checkpoints_and_the_database_file_does(tmp_path: Pa
     assert in_workspace != default
     assert attached == default
     assert options == [({"row_group_size": str(WRITE_ROW_GROUP)},)]
+
+
+@pytest.mark.parametrize("threads", [1, 3])
+def test_a_first_load_in_parallel_parts_writes_every_row_once(tmp_path: Path, threads: int) -> None:
+    """A first load smaller than DuckDB's scan unit is inserted as parts, one per thread, split
+    on the staged rows' place (ingest._in_parts): the table then holds exactly the staged rows,
+    in whole row groups but the last, as one scan writes them."""
+    from harness.endpoints import REGISTRY
+    from harness.store import attach, ingest, workspace
+    from harness.store.connection import WRITE_ROW_GROUP
+
+    endpoint = REGISTRY["usage_moderations"]
+    count = 50_000
+    con = workspace()
+    try:
+        con.execute(f"SET threads = {threads}")
+        con.execute(  # the fast path's shape: a stage_row with gaps, as after pruning losers
+            "CREATE TEMP TABLE staged_usage_moderations AS SELECT "
+            "to_timestamp(1756684800 + 60 * (i // 7)) AS window_start, "
+            "to_timestamp(1756684860 + 60 * (i // 7)) AS window_end, 'project_id' AS group_by, "
+            "'proj_' || (i % 7) AS project_id, NULL AS user_id, NULL AS api_key_id, "
+            "NULL AS model, i AS input_tokens, 1 AS num_model_requests, "
+            "'s' || (i % 3) AS source_scenario, 'page-' || (i // 1000) || '.json' AS source_page, "
+            "TIMESTAMPTZ '2025-10-01' AS captured_at, TIMESTAMPTZ '2025-10-02' AS synced_at, "
+            "(i // 5) % 200 AS bucket_index, i % 5 AS result_index, 3 * i + 1 AS stage_row "
+            f"FROM range({count}) t(i)"
+        )
+        parts = ingest._in_parts(con, ["input_tokens"], "staged_usage_moderations")
+        attach(con, tmp_path / "h.duckdb")
+        migrate.preflight(con, tmp_path / "h.duckdb", datetime(2025, 10, 2, tzinfo=UTC))
+        writes = ingest.upsert(con, endpoint)
+        names = ", ".join(n for n, _ in stored_columns(endpoint))
+        missing, extra = (
+            con.execute(f"SELECT count(*) FROM ({query})").fetchall()
+            for query in (
+                f"SELECT {names} FROM temp.staged_usage_moderations "
+                f"EXCEPT ALL SELECT {names} FROM {rows_table(endpoint)}",
+                f"SELECT {names} FROM {rows_table(endpoint)} "
+                f"EXCEPT ALL SELECT {names} FROM temp.staged_usage_moderations",
+            )
+        )
+        groups = con.execute(
+            "SELECT count(DISTINCT row_group_id) FROM "
+            f"pragma_storage_info('{rows_table(endpoint)}')"
+        ).fetchall()
+    finally:
+        con.close()
+    assert parts.count("UNION ALL") == min(threads, count // WRITE_ROW_GROUP) - 1
+    assert writes.inserted == count and writes.first_load
+    assert missing == [(0,)] and extra == [(0,)]
+    assert groups == [(-(-count // WRITE_ROW_GROUP),)]  # 3 whole row groups and the rest

@@ -396,8 +396,9 @@ def test_start_all_matches_one_at_a_time_and_stages_for_the_caller(corpus: Corpu
             assert [(r.scenario.id, r.raw_events, r.buckets) for r in result.runs] == [
                 (r.scenario.id, r.raw_events, r.buckets) for r in one_by_one[name].runs
             ]
-            staged = con.execute(f"SELECT * FROM staged_{name} ORDER BY ALL").fetchall()
-            assert staged == alone.execute(f"SELECT * FROM staged_{name} ORDER BY ALL").fetchall()
+            rows = f"SELECT * EXCLUDE (stage_row) FROM staged_{name} ORDER BY ALL"  # place varies
+            staged = con.execute(rows).fetchall()
+            assert staged == alone.execute(rows).fetchall()
             assert len(staged) == result.stats.deduped > 0
     finally:
         con.close()

@@ -91,10 +91,10 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     try:
         con.execute("RESET checkpoint_threshold")
         workspace_db = one(con.execute("SELECT current_database()"))
+        assert workspace_db is not None
         con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET} (ROW_GROUP_SIZE {WRITE_ROW_GROUP})")
         # New tables go to the file; staged rows are still found by name in the workspace's
         # main schema (fastdedupe.stage) and its temp tables (store/ingest.stage).
-        assert workspace_db is not None
         con.execute(f"SET search_path = '{TARGET}.main,{workspace_db[0]}.main'")
     except duckdb.Error as exc:
         raise _translate(exc, path) from exc

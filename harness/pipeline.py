@@ -31,7 +31,6 @@ from . import (
     report,
     tokens,
 )
-from .dedupe import Deduped
 from .endpoints import ENDPOINTS, REGISTRY
 from .errors import DatabaseError, RelationshipError
 from .models import Scenario
@@ -145,16 +144,16 @@ def _prepare(
     options: ReplayOptions,
 ) -> Prepared:
     con = workspace()
-    lists: Future[tuple[list[ScenarioRun], dict[str, Deduped]]] | None = None
+    lists: Future[tuple[list[ScenarioRun], dict[str, report.EndpointStats]]] | None = None
     try:
         started: dict[str, fastpath.FastResult] = {}
         if fetch is None and not os.environ.get(REFERENCE_ENV):
             todo = [(e, [s for s in selected if s.endpoint is e]) for e in ENDPOINTS if e.bucketed]
-            # The directory listings take the Python path: analysed on a thread of their own
-            # while DuckDB reads (it releases the GIL), instead of alone once it is done.
+            # The directory listings take the Python path: analysed and staged on a thread
+            # and a cursor of their own while DuckDB reads, instead of alone once it is done.
             listed = [s for s in selected if not s.endpoint.bucketed]
             with ThreadPoolExecutor(1, thread_name_prefix="harness-lists") as early:
-                lists = early.submit(lambda: reference.analyse(reference.load(listed)))
+                lists = early.submit(_stage_listings, con, listed, now)
                 started = fastpath.start_all(con, [(e, s) for e, s in todo if s], now)
         verified = verification.result()  # token counts are complete
         runs: list[ScenarioRun] = []
@@ -173,7 +172,7 @@ def _prepare(
             and lists.exception() is None
             and not any(s.endpoint in declined for s in selected)
         ):
-            ref_runs, ref_stats = reference.stage_analysed(con, *lists.result(), now)
+            ref_runs, ref_stats = lists.result()
         else:  # what the thread found wrong, with the declined endpoints' problems, in one go
             selected_reference = [
                 s for e in ENDPOINTS if e.name not in stats for s in selected if s.endpoint is e
@@ -188,6 +187,17 @@ def _prepare(
     except BaseException:
         con.close()
         raise
+
+
+def _stage_listings(
+    con: duckdb.DuckDBPyConnection, listed: list[Scenario], now: datetime
+) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
+    """The Python path for ``listed``, on a cursor of its own (safe beside the fast path's)."""
+    cursor = con.cursor()
+    try:
+        return reference.stage_reference(cursor, reference.load(listed), now)
+    finally:
+        cursor.close()
 
 
 def _prepared(

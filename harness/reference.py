@@ -97,16 +97,7 @@ def stage_reference(
     con: duckdb.DuckDBPyConnection, loaded: Loaded, now: datetime
 ) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
     """The Python stages for ``loaded``, staged into the workspace like the fast path's."""
-    return stage_analysed(con, *analyse(loaded), now)
-
-
-def stage_analysed(
-    con: duckdb.DuckDBPyConnection,
-    runs: list[ScenarioRun],
-    deduped: dict[str, Deduped],
-    now: datetime,
-) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
-    """What analyse() returned, staged into the workspace like the fast path's."""
+    runs, deduped = analyse(loaded)
     stats = {}
     for name, result in deduped.items():
         endpoint = REGISTRY[name]

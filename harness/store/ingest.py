@@ -55,7 +55,8 @@ def _sql_value(name: str, sql_type: str) -> str:
 def stage(
     con: duckdb.DuckDBPyConnection, endpoint: Endpoint, events: list[Event], synced_at: datetime
 ) -> str:
-    """Load ``events`` (already deduped) into a temp table shaped like the target plus location."""
+    """Load ``events`` (already deduped) into a table shaped like the target plus location, in
+    the connection's current schema (the workspace's main one: any cursor finds it)."""
     data_cols = [(n, t) for n, t in stored_columns(endpoint) if (n, t) not in METADATA]
     spec: list[tuple[str, str]] = []
     values: list[list[Any]] = []
@@ -86,7 +87,7 @@ def stage(
     name = staged_table(endpoint)
     select = ", ".join(_sql_value(n, t) for n, t in data_cols)
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT {select}, a.source_scenario, "
+        f"CREATE OR REPLACE TABLE {name} AS SELECT {select}, a.source_scenario, "
         "a.source_page, CAST(a.captured_at AS TIMESTAMPTZ) AS captured_at, "
         "CAST(? AS TIMESTAMPTZ) AS synced_at, a.bucket_index, a.result_index "
         f"FROM (SELECT {columns_select(spec)}) a",

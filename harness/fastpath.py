@@ -27,7 +27,8 @@ from __future__ import annotations
 
 import os
 import queue
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -252,10 +253,15 @@ def start(
 WORKERS = 2
 
 
+# Called on a worker's cursor after each endpoint it starts, with the names started so far.
+Then = Callable[[duckdb.DuckDBPyConnection, frozenset[str]], None]
+
+
 def start_all(
     con: duckdb.DuckDBPyConnection,
     todo: list[tuple[Endpoint, list[Scenario]]],
     now: datetime,
+    then: Then | None = None,
 ) -> dict[str, FastResult]:
     """start() for each endpoint, WORKERS at a time, by name; an endpoint that declines is
     left out (the Python path takes it). Each worker has a cursor (a connection of its own to
@@ -266,11 +272,19 @@ def start_all(
     threads, database = int(row[0]), row[1]
     free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
     cursors = []
+    done: set[str] = set()
+    lock = threading.Lock()
 
     def start_one(endpoint: Endpoint, scenarios: list[Scenario]) -> FastResult | None:
         cursor = free.get()
         try:
-            return start(cursor, endpoint, scenarios, now)
+            result = start(cursor, endpoint, scenarios, now)
+            with lock:
+                done.add(endpoint.name)
+                names = frozenset(done)
+            if then is not None:
+                then(cursor, names)
+            return result
         except Declined:
             return None
         finally:

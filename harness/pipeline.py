@@ -144,6 +144,7 @@ def _prepare(
     options: ReplayOptions,
 ) -> Prepared:
     con = workspace()
+    estimate = report.CostEstimate()
     lists: Future[tuple[list[ScenarioRun], dict[str, report.EndpointStats]]] | None = None
     try:
         started: dict[str, fastpath.FastResult] = {}
@@ -154,7 +155,9 @@ def _prepare(
             listed = [s for s in selected if not s.endpoint.bucketed]
             with ThreadPoolExecutor(1, thread_name_prefix="harness-lists") as early:
                 lists = early.submit(_stage_listings, con, listed, now)
-                started = fastpath.start_all(con, [(e, s) for e, s in todo if s], now)
+                started = fastpath.start_all(
+                    con, [(e, s) for e, s in todo if s], now, estimate.when_staged
+                )
         verified = verification.result()  # token counts are complete
         runs: list[ScenarioRun] = []
         stats: dict[str, report.EndpointStats] = {}
@@ -183,7 +186,15 @@ def _prepare(
         stats |= ref_stats
         fast = [name for name in started if name in stats]  # start() took their ids too
         fastdedupe.fill_samples(con, stats, fast)
-        return _prepared(con, runs + ref_runs, stats, options.allow_list, verified.files, fast)
+        return _prepared(
+            con,
+            runs + ref_runs,
+            stats,
+            options.allow_list,
+            verified.files,
+            fast,
+            estimate.value(fast),
+        )
     except BaseException:
         con.close()
         raise
@@ -207,12 +218,14 @@ def _prepared(
     allow_list: Path | None,
     files: int = 0,
     have_ids: list[str] | None = None,
+    cost: float | None = None,
 ) -> Prepared:
     """The staged workspace's summary, and the distinct ids its references name (read by the
     fail-fast project check and, inside the transaction, by the foreign-key checks; the
     endpoints in ``have_ids`` took theirs already)."""
     integrity.reference_ids(con, [REGISTRY[n] for n in stats if n not in (have_ids or [])])
-    prepared = Prepared(con, runs, stats, report.cost_estimate(con), files)
+    cost = report.cost_estimate(con) if cost is None else cost
+    prepared = Prepared(con, runs, stats, cost, files)
     if allow_list:
         prepared.allowed = integrity.load_allow_list(allow_list)
     return prepared

@@ -8,6 +8,7 @@ values (``generatedAt``, ``lastSyncedAt``) come from the injected clock, so a re
 from __future__ import annotations
 
 import json
+import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -309,3 +310,25 @@ def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
         )
     )
     return float(row[0]) if row and row[0] is not None else 0.0
+
+
+class CostEstimate:
+    """cost_estimate() taken as soon as completions and costs are both staged: pipeline.py
+    hands ``when_staged`` to fastpath.start_all, whose workers call it while the other keeps
+    reading, instead of in the single-core stretch after the reads."""
+
+    COSTS, COMPLETIONS = "costs", "usage_completions"
+
+    def __init__(self) -> None:
+        self._value: float | None = None
+        self._lock = threading.Lock()
+
+    def when_staged(self, cursor: duckdb.DuckDBPyConnection, names: frozenset[str]) -> None:
+        if {self.COSTS, self.COMPLETIONS} <= names:
+            with self._lock:
+                if self._value is None:
+                    self._value = cost_estimate(cursor)
+
+    def value(self, fast: list[str]) -> float | None:
+        """The estimate, if both endpoints stayed on the fast path (else None: take it again)."""
+        return self._value if {self.COSTS, self.COMPLETIONS} <= set(fast) else None

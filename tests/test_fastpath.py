@@ -403,3 +403,26 @@ def test_start_all_matches_one_at_a_time_and_stages_for_the_caller(corpus: Corpu
     finally:
         con.close()
         alone.close()
+
+
+def test_the_cost_estimate_taken_by_a_worker_equals_the_one_taken_after(corpus: Corpus) -> None:
+    """start_all's workers take costEstimate as soon as completions and costs are both staged;
+    it equals the estimate taken once everything is staged, and is offered only while both
+    endpoints stay on the fast path."""
+    from harness import report
+
+    found = fixtures.discover(corpus.root / "fixtures")
+    todo = [(e, [s for s in found if s.endpoint is e]) for e in ENDPOINTS if e.bucketed]
+    estimate = report.CostEstimate()
+    con = workspace()
+    try:
+        started = fastpath.start_all(
+            con, [(e, s) for e, s in todo if s], pipeline.SNAPSHOT_NOW, estimate.when_staged
+        )
+        after = report.cost_estimate(con)
+    finally:
+        con.close()
+    assert {"usage_completions", "costs"} <= set(started)
+    assert after > 0
+    assert estimate.value(list(started)) == after
+    assert estimate.value([name for name in started if name != "costs"]) is None

@@ -154,7 +154,7 @@ def _prepare(
             # and a cursor of their own while DuckDB reads, instead of alone once it is done.
             listed = [s for s in selected if not s.endpoint.bucketed]
             with ThreadPoolExecutor(1, thread_name_prefix="harness-lists") as early:
-                lists = early.submit(_stage_listings, con, listed, now)
+                lists = early.submit(reference.stage_apart, con, listed, now)
                 started = fastpath.start_all(
                     con, [(e, s) for e, s in todo if s], now, estimate.when_staged
                 )
@@ -198,17 +198,6 @@ def _prepare(
     except BaseException:
         con.close()
         raise
-
-
-def _stage_listings(
-    con: duckdb.DuckDBPyConnection, listed: list[Scenario], now: datetime
-) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
-    """The Python path for ``listed``, on a cursor of its own (safe beside the fast path's)."""
-    cursor = con.cursor()
-    try:
-        return reference.stage_reference(cursor, reference.load(listed), now)
-    finally:
-        cursor.close()
 
 
 def _prepared(

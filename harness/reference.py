@@ -108,3 +108,15 @@ def stage_reference(
     if "projects" not in deduped:  # the fail-fast check compares against this table
         store_ingest.stage(con, REGISTRY["projects"], [], now)
     return runs, stats
+
+
+def stage_apart(
+    con: duckdb.DuckDBPyConnection, scenarios: list[Scenario], now: datetime
+) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
+    """stage_reference() for the files of ``scenarios``, on a cursor of its own: safe on a
+    thread beside the fast path's workers (pipeline.py runs the directory listings so)."""
+    cursor = con.cursor()
+    try:
+        return stage_reference(cursor, load(scenarios), now)
+    finally:
+        cursor.close()

@@ -18,7 +18,7 @@ import duckdb
 from .endpoints import REGISTRY, Endpoint
 from .fastread import Declined, key_columns
 from .report import DEDUPED_USAGE_CAP, EndpointStats, ScenarioStats, json_values
-from .store.connection import one
+from .store.connection import location, one
 from .store.ingest import staged_table
 from .store.tables import value_columns
 
@@ -93,9 +93,8 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
     empty buckets and the checks' columns removed), behind a view in the database's main
     schema, where every connection finds it; copying them into a table of their own took as
     long as inserting them into the database. Returns the schema that holds the rows."""
-    place = one(con.execute("SELECT current_database(), current_schema()"))
-    assert place is not None
-    schema = f"{place[0]}.{place[1]}"
+    database, own = location(con)
+    schema = f"{database}.{own}"
     rows, meta = staged_rows(endpoint), staged_meta(endpoint)
     con.execute("DELETE FROM fp_all WHERE NOT is_result OR rank IN (SELECT rank FROM fp_losers)")
     keep = {
@@ -113,7 +112,7 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
     synced_at = one(con.execute("SELECT CAST(? AS TIMESTAMPTZ)::VARCHAR", [now]))
     assert synced_at is not None
     con.execute(
-        f"CREATE OR REPLACE VIEW {place[0]}.main.{staged_table(endpoint)} AS SELECT "
+        f"CREATE OR REPLACE VIEW {database}.main.{staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
         f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index, "

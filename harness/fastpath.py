@@ -50,7 +50,7 @@ from .fastread import (
 )
 from .models import Page, Scenario
 from .report import EndpointStats, ScenarioRun
-from .store.connection import one
+from .store.connection import location, one
 from .store.ingest import staged_table
 
 __all__ = [
@@ -267,9 +267,8 @@ def start_all(
     left out (the Python path takes it). Each worker has a cursor (a connection of its own to
     the same database: its temp tables are its own) and a schema of its own for the tables
     that become the staged rows; the staged views are in the main schema, for ``con``."""
-    row = one(con.execute("SELECT current_setting('threads'), current_database()"))
-    assert row is not None
-    threads, database = int(row[0]), row[1]
+    row = one(con.execute("SELECT current_setting('threads')"))
+    threads, (database, _) = int(row[0]) if row else 1, location(con)
     free: queue.SimpleQueue[duckdb.DuckDBPyConnection] = queue.SimpleQueue()
     cursors = []
     done: set[str] = set()
@@ -326,9 +325,7 @@ def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = ""
     """Drop what start() staged for ``endpoint`` (when it declines after all) in ``schema``
     (FastResult.schema; by default the connection's current one)."""
     if not schema:
-        place = one(con.execute("SELECT current_database(), current_schema()"))
-        assert place is not None
-        schema = f"{place[0]}.{place[1]}"
+        schema = ".".join(location(con))
     database = schema.split(".")[0]
     con.execute(
         f"DROP VIEW IF EXISTS {database}.main.{staged_table(endpoint)}; "

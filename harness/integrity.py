@@ -18,7 +18,7 @@ import duckdb
 
 from .endpoints import REGISTRY, Endpoint, Reference
 from .errors import ArgumentError, DatabaseError, PathError, Problem, RelationshipError
-from .store.connection import one
+from .store.connection import location, one
 from .store.ingest import staged_table
 from .store.tables import key_columns, stored_columns
 
@@ -213,9 +213,7 @@ def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) ->
     the transaction: a workspace write there makes its COMMIT checkpoint the whole workspace.)
     The tables are in the workspace's main schema, where every connection finds them: the
     fast path makes them on its worker cursors (fastpath.start)."""
-    row = one(con.execute("SELECT current_database()"))
-    assert row is not None
-    database = row[0]
+    database, _ = location(con)
     for endpoint in staged:
         columns = {n for n, _ in stored_columns(endpoint)}
         read = {ref.field for ref in endpoint.references}

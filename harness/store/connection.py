@@ -90,14 +90,20 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
     _parent(path)
     try:
         con.execute("RESET checkpoint_threshold")
-        workspace_db = one(con.execute("SELECT current_database()"))
-        assert workspace_db is not None
+        workspace_db, _ = location(con)
         con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET} (ROW_GROUP_SIZE {WRITE_ROW_GROUP})")
         # New tables go to the file; staged rows are still found by name in the workspace's
         # main schema (fastdedupe.stage) and its temp tables (store/ingest.stage).
-        con.execute(f"SET search_path = '{TARGET}.main,{workspace_db[0]}.main'")
+        con.execute(f"SET search_path = '{TARGET}.main,{workspace_db}.main'")
     except duckdb.Error as exc:
         raise _translate(exc, path) from exc
+
+
+def location(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """(database, schema) where ``con`` creates a table whose name it does not qualify."""
+    row = one(con.execute("SELECT current_database(), current_schema()"))
+    assert row is not None
+    return row[0], row[1]
 
 
 def one(cursor: duckdb.DuckDBPyConnection) -> tuple[Any, ...] | None:

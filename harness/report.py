@@ -280,7 +280,7 @@ def without_writes(report: dict[str, Any]) -> dict[str, Any]:
 def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
     """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
     completions row, for that row's project (any project when it is not grouped by project)."""
-    # Staged rows are temp tables (reference path) or views (fastdedupe.stage).
+    # Staged rows are tables (reference path) or views (fastdedupe.stage).
     staged = {
         r[0]
         for r in con.execute(

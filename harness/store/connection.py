@@ -93,7 +93,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         workspace_db, _ = location(con)
         con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET} (ROW_GROUP_SIZE {WRITE_ROW_GROUP})")
         # New tables go to the file; staged rows are still found by name in the workspace's
-        # main schema (fastdedupe.stage) and its temp tables (store/ingest.stage).
+        # main schema (fastdedupe.stage's views, store/ingest.stage's tables).
         con.execute(f"SET search_path = '{TARGET}.main,{workspace_db}.main'")
     except duckdb.Error as exc:
         raise _translate(exc, path) from exc

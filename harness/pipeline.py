@@ -169,17 +169,18 @@ def _prepare(
                 continue
             runs += result.runs
             stats[name] = result.stats
-        declined = [e for e in ENDPOINTS if e.bucketed and e.name not in stats]
+        selected_reference = [
+            s for e in ENDPOINTS if e.name not in stats for s in selected if s.endpoint is e
+        ]
+        # The listings' thread staged all the Python path has to do unless a usage endpoint
+        # declined or the listings hold problems.
         if (
             lists is not None
             and lists.exception() is None
-            and not any(s.endpoint in declined for s in selected)
+            and not any(s.endpoint.bucketed for s in selected_reference)
         ):
             ref_runs, ref_stats = lists.result()
         else:  # what the thread found wrong, with the declined endpoints' problems, in one go
-            selected_reference = [
-                s for e in ENDPOINTS if e.name not in stats for s in selected if s.endpoint is e
-            ]
             ref_runs, ref_stats = reference.stage_reference(
                 con, reference.load(selected_reference, fetch), now
             )

@@ -8,8 +8,8 @@ A differential test (tests/test_fastpath.py) proves both paths give the same rep
 
 Steps, for each endpoint (start_all() runs two endpoints at a time, each on a cursor and in a
 schema of its own):
-1. fastread.py: ``read_json`` with the registry's columns, every scalar as text (no type
-   inference, no lenient conversion), newline-delimited when the pages are one value per
+1. fastread.py: ``read_json`` with the registry's columns, integers as doubles and every
+   other scalar as text (no type inference), newline-delimited when the pages are one value per
    line, flattened straight into ``fp_all``: one row per result, plus one per empty bucket
    and empty page, with its file's capture rank and typed values; a ``bad`` flag marks any
    value its type forbids.
@@ -33,6 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -65,48 +66,57 @@ __all__ = [
 ]
 
 
+class Seen(NamedTuple):
+    """What the typed read saw in one page file, for tokens.Tokens.balanced."""
+
+    filename: str
+    keys: int
+    strings: int
+    literals: int  # true and false: has_more and boolean fields
+
+
 @dataclass
 class FastResult:
     endpoint: Endpoint
     scenarios: list[Scenario]
     runs: list[ScenarioRun]
     stats: EndpointStats
-    seen: list[tuple[str, int, int]]  # (file, keys, strings) the typed read saw: for settle()
+    seen: list[Seen]  # for settle()
     schema: str  # where the staged rows are kept (fastdedupe.stage): for discard()
 
 
-def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[tuple[str, int, int]]:
-    """(file, keys, strings) the typed read saw in each page file; raises Declined on a file
-    that did not read as exactly one page."""
-    keys, strings = seen_in_results(endpoint)
+def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[Seen]:
+    """(file, keys, strings, literals) the typed read saw in each page file; raises Declined
+    on a file that did not read as exactly one page."""
+    keys, strings, literals = seen_in_results(endpoint)
     # Grouped by the integer file id, then named: grouping by the file name cost twice as much.
     rows = con.execute(
-        "SELECT m.filename, coalesce(pages, 0), coalesce(keys, 0), coalesce(strings, 0) "
-        "FROM fp_meta m LEFT JOIN (SELECT file_id, "
+        "SELECT m.filename, coalesce(pages, 0), coalesce(keys, 0), coalesce(strings, 0), "
+        "coalesce(literals, 0) FROM fp_meta m LEFT JOIN (SELECT file_id, "
         "count(*) FILTER (WHERE bucket_index = 0 AND result_index = 0) AS pages, "
-        f"sum(nkeys) + {keys} AS keys, sum(nstrings) + {strings} AS strings "
+        f"sum(nkeys) + {keys} AS keys, sum(nstrings) + {strings} AS strings, "
+        f"count(has_more) + {literals} AS literals "
         "FROM fp_all GROUP BY file_id) USING (file_id)"
     ).fetchall()
     seen = []
-    for filename, pages, keys_seen, strings_seen in rows:
+    for filename, pages, *counts in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        seen.append((filename, int(keys_seen), int(strings_seen)))
+        keys_seen, strings_seen, literals_seen = map(int, counts)
+        seen.append(Seen(filename, keys_seen, strings_seen, literals_seen))
     return seen
 
 
-def _unbalanced(
-    seen: list[tuple[str, int, int]], counted: Mapping[str, tokens.Tokens]
-) -> list[str]:
+def _unbalanced(seen: list[Seen], counted: Mapping[str, tokens.Tokens]) -> list[str]:
     """Files whose token counts do not balance against what the read saw (a file missing from
     ``counted`` is read and counted here)."""
     suspects = []
-    for filename, keys, strings in seen:
-        found = counted.get(file_key(filename))
+    for s in seen:
+        found = counted.get(file_key(s.filename))
         if found is None:
-            found = tokens.count(Path(filename).read_bytes())
-        if not found.balanced(keys, strings):
-            suspects.append(filename)
+            found = tokens.count(Path(s.filename).read_bytes())
+        if not found.balanced(s.keys, s.strings, s.literals):
+            suspects.append(s.filename)
     return sorted(suspects)
 
 

@@ -1,8 +1,10 @@
 """The fast path's one scan: DuckDB reads an endpoint's page files into ``fp_all``.
 
-``read_json`` is given the registry's columns with every scalar as text, so there is no type
-inference (it samples only 32 files) and no lenient conversion (``"5"`` to 5, ``7`` to ``'7'``);
-values are cast in SQL, and a ``bad`` flag marks any value its type forbids. The scan flattens
+``read_json`` is given the registry's columns, so there is no type inference (it samples only 32
+files): integers as DOUBLE (a JSON number is parsed once; reading it as text and casting that
+cost a fifth of the scan), every other scalar as text. Values are cast in SQL, and a ``bad`` flag
+marks any value its type forbids. What the read converts leniently (``"5"`` or ``true`` to 5,
+``7`` to ``'7'``) shows in the token counts instead (tokens.py). The scan flattens
 straight into one row per result, plus one per empty bucket and empty page, each with its file's
 capture rank, the typed values, hashes of its key and values (for fastdedupe.py), and the keys
 and strings its bucket and page envelopes held (the results' are counted from the typed columns:
@@ -109,13 +111,14 @@ def _keys(f: Field) -> list[str]:
 
 
 def _columns(endpoint: Endpoint) -> str:
-    """read_json's columns: the registry's shape, every scalar as text."""
+    """read_json's columns: the registry's shape, integers as DOUBLE, other scalars as text."""
+    kinds = {"money": "STRUCT(value VARCHAR, currency VARCHAR)", "integer": "DOUBLE"}
     result = ['"object" VARCHAR']
     for f in endpoint.fields:
-        kind = "STRUCT(value VARCHAR, currency VARCHAR)" if f.type == "money" else "VARCHAR"
+        kind = kinds.get("integer" if f.type == "timestamp" else f.type, "VARCHAR")
         result += [f'"{key}" {kind}' for key in _keys(f)]
     bucket = (
-        "STRUCT(object VARCHAR, start_time VARCHAR, end_time VARCHAR, "
+        "STRUCT(object VARCHAR, start_time DOUBLE, end_time DOUBLE, "
         f"results STRUCT({', '.join(result)})[])"
     )
     return (
@@ -124,14 +127,21 @@ def _columns(endpoint: Endpoint) -> str:
     )
 
 
+# Below 2**53 a double holds every integer exactly; past it the Python path decides.
+_EXACT = 2**53
+
+
 def _integer(raw: str) -> tuple[str, str]:
-    # An integer's text survives the round trip; 1.5, 1e3, true and {...} do not.
+    """An integer read as a double: whole and exact, as JSON Schema's integer (1.0 and 1e3
+    are integers, normalize.py keeps them as such); 1.5, NaN and 1e300 are not. An object or
+    array fails the read; a string or true read as a number unbalances the token counts."""
     typed = f"TRY_CAST({raw} AS BIGINT)"
-    return typed, f"({raw} IS NOT NULL AND CAST({typed} AS VARCHAR) IS DISTINCT FROM {raw})"
+    return typed, f"({raw} IS NOT NULL AND NOT ({raw} = trunc({raw}) AND abs({raw}) < {_EXACT}))"
 
 
 def _value(f: Field, raw: str) -> tuple[str, str]:
-    """(typed SQL expression, violation SQL expression) of one raw text value."""
+    """(typed SQL expression, violation SQL expression) of one raw value: a double for an
+    integer (see _columns), text otherwise."""
     if f.type in ("integer", "timestamp"):
         return _integer(raw)
     if f.type == "number":
@@ -172,8 +182,9 @@ def _fields(endpoint: Endpoint) -> tuple[list[str], list[str]]:
     return typed, bad
 
 
-def seen_in_results(endpoint: Endpoint) -> tuple[str, str]:
-    """(keys, string values) the read saw in results, as aggregates over ``fp_all``.
+def seen_in_results(endpoint: Endpoint) -> tuple[str, str, str]:
+    """(keys, string values, true/false values) the read saw in results, as aggregates over
+    ``fp_all``.
 
     Counted from the typed columns (a count over a column costs next to nothing; the same sum
     per row cost a tenth of the read). A typed value is set only where its raw value was, so
@@ -182,6 +193,7 @@ def seen_in_results(endpoint: Endpoint) -> tuple[str, str]:
     value) the file does not balance and goes to the reference validator."""
     keys = ["count(result_object)"]
     strings = ["count(result_object)"]
+    literals = ["0"]
     for f in endpoint.fields:
         if f.type == "money":
             # the object's own key, then its value and currency
@@ -191,7 +203,9 @@ def seen_in_results(endpoint: Endpoint) -> tuple[str, str]:
         keys.append(f"count({f.name})")
         if f.type == "string":
             strings.append(f"count({f.name})")
-    return " + ".join(keys), " + ".join(strings)
+        if f.type == "boolean":
+            literals.append(f"count({f.name})")
+    return " + ".join(keys), " + ".join(strings), " + ".join(literals)
 
 
 def one_per_line(files: list[str]) -> bool:

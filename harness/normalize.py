@@ -52,12 +52,20 @@ def money(value: Any) -> tuple[Decimal | None, str | None]:
     return number, str(currency).lower() if currency is not None else None
 
 
+def whole(value: Any) -> Any:
+    """An integer written as a real (``1.0``, ``1e3``; JSON Schema's integer allows them) as
+    an int, so that it is stored, compared and reported as the integer it is."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
 def _values(endpoint: Endpoint, fields: tuple[Field, ...], item: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
         raw = read_field(item, f)
         if f.type == "money":
             values[f"{f.name}_value"], values[f"{f.name}_currency"] = money(raw)
+        elif f.type in ("integer", "timestamp"):
+            values[f.name] = whole(raw)
         else:
             values[f.name] = raw
     return values
@@ -72,8 +80,8 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
         for b, bucket in enumerate(body.get("data") or []):
             for r, result in enumerate(bucket.get("results") or []):
                 key = {
-                    "window_start": bucket["start_time"],
-                    "window_end": bucket["end_time"],
+                    "window_start": whole(bucket["start_time"]),
+                    "window_end": whole(bucket["end_time"]),
                     "group_by": group_by,
                     **_values(endpoint, endpoint.dimensions, result),
                 }

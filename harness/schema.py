@@ -21,6 +21,8 @@ from .models import Page
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "urn:harness:schema:{name}"
 BUCKET_KEYS = frozenset({"object", "start_time", "end_time", "results"})
+# What a BIGINT column holds: a larger integer is refused here, not by the database mid-ingest.
+COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
 
 
 def schema_dir() -> Path:
@@ -42,10 +44,8 @@ def _field_schema(f: Field) -> dict[str, Any]:
                 "currency": {"type": "string", "minLength": 1},
             },
         }
-    elif f.type == "timestamp":
-        base = {"type": "integer", "minimum": 0}
-    elif f.type == "integer":
-        base = {"type": "integer", "minimum": 0}
+    elif f.type in ("timestamp", "integer"):
+        base = dict(COUNT)
     else:
         base = {"type": f.type}
     if f.enum:
@@ -111,8 +111,8 @@ def page_schema(endpoint: Endpoint) -> dict[str, Any]:
                     "required": ["object", "start_time", "end_time", "results"],
                     "properties": {
                         "object": {"const": "bucket"},
-                        "start_time": {"type": "integer", "minimum": 0},
-                        "end_time": {"type": "integer", "minimum": 0},
+                        "start_time": COUNT,
+                        "end_time": COUNT,
                         "results": {"type": "array", "items": {"$ref": "#/$defs/result"}},
                     },
                 },

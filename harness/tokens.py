@@ -2,18 +2,20 @@
 
 DuckDB reads page files with an explicit column list taken from the registry, which is fast but
 blind: keys it was not told about are skipped, and it converts leniently (a number where a string
-belongs is read as text). Counting a few tokens in the bytes, while they are in memory for their
-checksum, proves nothing was skipped or converted: in a JSON text every key is a string followed
-by a colon, and every other quote pair is a string value, so
+belongs is read as text, a string or ``true`` where a number belongs as a number). Counting a few
+tokens in the bytes, while they are in memory for their checksum, proves nothing was skipped or
+converted: in a JSON text every key is a string followed by a colon, every other quote pair is a
+string value, and the first byte of a key's value tells null, true and false apart, so
 
-    keys   == keys the typed read saw + keys whose value is null
-    quotes == 2 * keys + 2 * string values the typed read saw + escaped quotes
+    keys     == keys the typed read saw + keys whose value is null
+    quotes   == 2 * keys + 2 * string values the typed read saw + escaped quotes
+    literals == true/false values the typed read saw (has_more and boolean fields)
 
 Formatting or content these simple counts cannot see through (a space before a colon, an escaped
-quote before a colon, the word null inside a string) only ever breaks the balance, which sends the
-file to the reference validator: slower, never wrong. What the counts cannot see is two
-anomalies in one file that cancel exactly (an unknown non-null field and a string field holding
-a number, say); each alone breaks the balance.
+quote before a colon) only ever breaks the balance, which sends the file to the reference
+validator: slower, never wrong. What the counts cannot see is two anomalies in one file that
+cancel exactly (an unknown non-null field and a string field holding a number, say); each alone
+breaks the balance.
 """
 
 from __future__ import annotations
@@ -32,14 +34,12 @@ QUOTE = ord('"')
 
 
 @cache
-def _context() -> tuple[np.ndarray, np.ndarray]:
-    """What may stand right before and right after a null that is a value, not part of a word."""
+def _whitespace() -> np.ndarray:
     import numpy as np
 
-    before, after = np.zeros(256, dtype=bool), np.zeros(256, dtype=bool)
-    before[list(b": \t\r\n,[")] = True
-    after[list(b",}] \t\r\n")] = True
-    return before, after
+    table = np.zeros(256, dtype=bool)
+    table[list(b" \t\r\n")] = True
+    return table
 
 
 @dataclass(frozen=True)
@@ -47,12 +47,15 @@ class Tokens:
     quotes: int  # every "
     escaped: int  # \" inside a string
     keys: int  # ": the end of a key
-    nulls: int  # null as a value
+    nulls: int  # keys whose value is null
+    literals: int  # keys whose value is true or false
 
-    def balanced(self, keys_seen: int, strings_seen: int) -> bool:
-        """Whether the typed read saw every key and every string value these bytes hold."""
-        return self.keys == keys_seen + self.nulls and (
-            self.quotes == 2 * self.keys + 2 * strings_seen + self.escaped
+    def balanced(self, keys_seen: int, strings_seen: int, literals_seen: int) -> bool:
+        """Whether the typed read saw every key, string value and true/false these bytes hold."""
+        return (
+            self.keys == keys_seen + self.nulls
+            and self.quotes == 2 * self.keys + 2 * strings_seen + self.escaped
+            and self.literals == literals_seen
         )
 
 
@@ -72,32 +75,32 @@ def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
     return held
 
 
-def _pairs(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> int:
-    """How many times a byte marked in ``first`` (a mask over ``a``) is followed by ``second``."""
+def _followed(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> np.ndarray:
+    """Mask of the bytes marked in ``first`` (a mask over ``a``) that ``second`` follows."""
     import numpy as np
 
-    n = a.size - 1
-    if n < 1:
-        return 0
-    following = np.equal(a[1:], second, out=out[:n])
-    return int(np.count_nonzero(np.logical_and(first[:n], following, out=following)))
+    n = max(a.size - 1, 0)
+    following: np.ndarray = np.equal(a[1:], second, out=out[:n])
+    np.logical_and(first[:n], following, out=following)
+    return following
 
 
-def _nulls(a: np.ndarray, starts_out: np.ndarray, out: np.ndarray) -> int:
+def _values(a: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The first byte of each key's value (0 past the end): a key ends at ``keys`` (the
+    positions of its closing quote), then a colon and any whitespace."""
     import numpy as np
 
-    before_ok, after_ok = _context()
-    n = a.size - 3
-    if n < 1:
-        return 0
-    starts = np.equal(a[:n], ord("n"), out=starts_out[:n])
-    for offset, byte in ((1, "u"), (2, "l"), (3, "l")):
-        np.logical_and(starts, np.equal(a[offset : offset + n], ord(byte), out=out[:n]), out=starts)
-    found = np.flatnonzero(starts)
-    before = np.where(found > 0, before_ok[a[np.maximum(found - 1, 0)]], False)
-    follows = found + 4
-    after = np.where(follows < a.size, after_ok[a[np.minimum(follows, a.size - 1)]], True)
-    return int(np.count_nonzero(before & after))
+    at = keys + 2
+    found = np.zeros(at.size, dtype=np.uint8)  # stays 0 where the text ends first
+    todo = np.flatnonzero(at < a.size)
+    while todo.size:  # one step per whitespace byte; compact JSON takes none
+        found[todo] = a[at[todo]]
+        todo = todo[_whitespace()[found[todo]]]
+        at[todo] += 1
+        ended = at[todo] >= a.size
+        found[todo[ended]] = 0
+        todo = todo[~ended]
+    return found
 
 
 def count(data: bytes | bytearray, size: int | None = None) -> Tokens:
@@ -108,13 +111,19 @@ def count(data: bytes | bytearray, size: int | None = None) -> Tokens:
     a = np.frombuffer(data, dtype=np.uint8, count=size)
     first, second = _buffers(a.size)
     quote = np.equal(a, QUOTE, out=first[: a.size])
-    quotes, keys = int(np.count_nonzero(quote)), _pairs(quote, a, ord(":"), second)
+    quotes = int(np.count_nonzero(quote))
+    values = _values(a, np.flatnonzero(_followed(quote, a, ord(":"), second)))
     escaped = 0
     if data.find(b"\\", 0, size) >= 0:
-        escaped = _pairs(np.equal(a, ord("\\"), out=first[: a.size]), a, QUOTE, second)
+        escaped = int(
+            np.count_nonzero(
+                _followed(np.equal(a, ord("\\"), out=first[: a.size]), a, QUOTE, second)
+            )
+        )
     return Tokens(
         quotes=quotes,
         escaped=escaped,
-        keys=keys,
-        nulls=_nulls(a, first, second) if data.find(b"null", 0, size) >= 0 else 0,
+        keys=values.size,
+        nulls=int(np.count_nonzero(values == ord("n"))),
+        literals=int(np.count_nonzero(values == ord("t")) + np.count_nonzero(values == ord("f"))),
     )

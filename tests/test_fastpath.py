@@ -253,6 +253,9 @@ def test_unknown_field_in_a_late_page_is_reported(
         ({"input_tokens": "5"}, "input_tokens"),  # DuckDB alone would read it as 5
         ({"input_tokens": 1.5}, "input_tokens"),  # ... or round it to 2
         ({"input_tokens": True}, "input_tokens"),  # ... or read it as 1
+        ({"input_tokens": False, "batch": True}, "input_tokens"),  # literals still add up
+        ({"input_tokens": 1e300}, "input_tokens"),  # past BIGINT: refused by the schema
+        ({"input_tokens": 2**63}, "input_tokens"),
         ({"model": 7}, "model"),  # ... or read it as '7'
         ({"model": {"name": "gpt-4o"}}, "model"),  # ... or as its JSON text
         ({"batch": 1}, "batch"),
@@ -275,6 +278,41 @@ def test_wrong_type_in_a_late_page_is_a_schema_error(
     assert not (tmp_path / "x.db").exists()
 
 
+@pytest.mark.parametrize(
+    ("change", "fast", "stored"),
+    [
+        ({"input_tokens": 7.0, "output_tokens": 1e3}, True, (7, 1000)),  # integers per JSON Schema
+        ({"input_tokens": 2**60 + 1, "output_tokens": 2}, False, (2**60 + 1, 2)),  # past a double
+    ],
+)
+def test_integers_written_oddly_replay_like_the_reference(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    change: dict[str, Any],
+    fast: bool,
+    stored: tuple[int, int],
+) -> None:
+    """The read takes integers as doubles: a whole real is the integer it names, on both
+    paths; an integer a double cannot hold exactly sends the endpoint to the Python path."""
+    last = _long_chain(tmp_path)
+    _edit_last_result(last, tmp_path, change)
+    if fast:
+        _assert_fast_path_accepts(tmp_path)
+    else:
+        with pytest.raises(fastpath.Declined):
+            _assert_fast_path_accepts(tmp_path)
+    assert replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False) == (
+        replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
+    )
+    for db in ("fast.duckdb", "ref.duckdb"):
+        with duckdb.connect(str(tmp_path / db), read_only=True) as con:
+            rows = con.execute(
+                "SELECT input_tokens, output_tokens FROM usage_completions "
+                "ORDER BY window_start DESC LIMIT 1"
+            ).fetchall()
+        assert rows == [stored]
+
+
 def test_unusual_formatting_replays_like_the_reference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -291,24 +329,34 @@ def test_unusual_formatting_replays_like_the_reference(
 
 
 def _reference_tokens(data: bytes) -> tokens.Tokens:
-    """tokens.count spelled plainly: the 2-byte patterns cannot overlap themselves."""
-    nulls = re.findall(rb"(?<=[: \t\r\n,\[])null(?=[,}\] \t\r\n]|\Z)", data)
-    return tokens.Tokens(data.count(b'"'), data.count(b'\\"'), data.count(b'":'), len(nulls))
+    """tokens.count spelled plainly: the 2-byte patterns cannot overlap themselves, and a
+    key's value starts after its colon and any whitespace."""
+    values = re.findall(rb'":[ \t\r\n]*(?=(.?))', data, re.DOTALL)
+    return tokens.Tokens(
+        quotes=data.count(b'"'),
+        escaped=data.count(b'\\"'),
+        keys=len(values),
+        nulls=values.count(b"n"),
+        literals=values.count(b"t") + values.count(b"f"),
+    )
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet='"\\:nul ,[]{}x\n', max_size=60))
+@given(text=st.text(alphabet='"\\:ntf ,[]{}x\n', max_size=60))
 def test_token_counts_match_their_plain_definition(text: str) -> None:
     assert tokens.count(text.encode()) == _reference_tokens(text.encode())
 
 
 def test_token_counts() -> None:
-    text = b'{"a": null, "b": "x\\"y", "nullable": 1, "c":null, "d": [null]}'
-    assert tokens.count(text) == tokens.Tokens(quotes=13, escaped=1, keys=5, nulls=3)
-    # keys seen: b, nullable (a, c, d hold nulls); strings seen: "x\"y"
-    assert tokens.count(b'{"a": 1, "b": "x"}').balanced(keys_seen=2, strings_seen=1)
-    assert not tokens.count(b'{"a": 1, "b": 2}').balanced(keys_seen=2, strings_seen=1)
-    assert not tokens.count(b'{"a": 1, "z": 2}').balanced(keys_seen=1, strings_seen=0)
+    text = b'{"a": null, "b": "x\\"y", "nullable": 1, "c":null, "d": [null], "e":\n true}'
+    counted = tokens.Tokens(quotes=15, escaped=1, keys=6, nulls=2, literals=1)
+    assert tokens.count(text) == counted
+    # keys seen: b, nullable, d, e (a and c hold nulls); strings seen: "x\"y"; literals: e
+    assert counted.balanced(keys_seen=4, strings_seen=1, literals_seen=1)
+    assert tokens.count(b'{"a": 1, "b": "x"}').balanced(2, 1, 0)
+    assert not tokens.count(b'{"a": 1, "b": 2}').balanced(2, 1, 0)  # a number read as text
+    assert not tokens.count(b'{"a": 1, "z": 2}').balanced(1, 0, 0)  # an unknown key
+    assert not tokens.count(b'{"a": true}').balanced(1, 0, 0)  # true read as a number
 
 
 def test_one_value_per_line_is_read_newline_delimited(tmp_path: Path) -> None:

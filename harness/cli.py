@@ -12,7 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from . import commands, console, pipeline
+from . import allocator, commands, console, pipeline
 from .endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from .errors import HarnessError
 from .store.ingest import DEFAULT_UPSERT_MODE, UPSERT_MODES
@@ -238,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
     handler: Handler = args.handler
+    allocator.tune()
     try:
         return handler(args)
     except HarnessError as exc:

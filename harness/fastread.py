@@ -133,7 +133,7 @@ _EXACT = 2**53
 
 def _integer(raw: str) -> tuple[str, str]:
     """An integer read as a double: whole and exact, as JSON Schema's integer (1.0 and 1e3
-    are integers, normalize.py keeps them as such); 1.5, NaN and 1e300 are not. An object or
+    are integers, and normalize.whole makes them ints); 1.5, NaN and 1e300 are not. An object or
     array fails the read; a string or true read as a number unbalances the token counts."""
     typed = f"TRY_CAST({raw} AS BIGINT)"
     return typed, f"({raw} IS NOT NULL AND NOT ({raw} = trunc({raw}) AND abs({raw}) < {_EXACT}))"

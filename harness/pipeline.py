@@ -112,11 +112,6 @@ def prepare(
     now = now or datetime.now(UTC)
     manifest = options.checksums or default_checksums(options.fixtures)
     counted: dict[str, tokens.Tokens] = {}
-
-    def count(path: Path, data: bytearray, size: int) -> None:
-        if path.suffix == ".json":
-            counted[fastpath.file_key(path)] = tokens.count(data, size)
-
     # Discovery first, alone: it is pure Python, and the checksum thread's per-file Python
     # work would contend with it for the GIL (three times slower on many small files).
     try:
@@ -124,6 +119,14 @@ def prepare(
     except BaseException:
         checksums.verify(manifest, options.fixtures)  # a checksum problem wins over this one
         raise
+    # Only the fast path's pages are balanced against token counts (not request.json, not
+    # the listings' pages): 2,250 of 3,139 files at 1M results.
+    pages = {fastpath.file_key(p) for s in selected if s.endpoint.bucketed for p in s.page_files}
+
+    def count(path: Path, data: bytearray, size: int) -> None:
+        key = fastpath.file_key(path)
+        if key in pages:
+            counted[key] = tokens.count(data, size)
     # Checksums (and token counts) are computed on a second thread while DuckDB reads and
     # checks: nothing needs them before every endpoint is read. A checksum failure still wins
     # over any error it may have caused downstream, and nothing is written before it is known.

@@ -59,71 +59,73 @@ class Tokens:
         )
 
 
-# Scratch arrays, one pair per thread (the checksum thread counts while the main thread may
-# count a file it was not given): every comparison writes into them, because allocating a
-# fresh array per file made page faults cost more than the counting itself.
+# A scratch array per thread (the checksum thread counts while the main thread may count a file
+# it was not given): every comparison writes into it, because allocating a fresh array per file
+# made page faults cost more than the counting itself.
 _scratch = threading.local()
 
 
-def _buffers(size: int) -> tuple[np.ndarray, np.ndarray]:
+def _buffer(size: int) -> np.ndarray:
     import numpy as np
 
-    held = getattr(_scratch, "pair", None)
-    if held is None or held[0].size < size:
-        grown = max(size, 1 << 20)
-        held = _scratch.pair = (np.empty(grown, dtype=bool), np.empty(grown, dtype=bool))
+    held: np.ndarray | None = getattr(_scratch, "mask", None)
+    if held is None or held.size < size:
+        held = _scratch.mask = np.empty(max(size, 1 << 20), dtype=bool)
     return held
 
 
-def _followed(first: np.ndarray, a: np.ndarray, second: int, out: np.ndarray) -> np.ndarray:
-    """Mask of the bytes marked in ``first`` (a mask over ``a``) that ``second`` follows."""
+def _where(a: np.ndarray, byte: int, out: np.ndarray) -> np.ndarray:
+    """Positions of ``byte`` in ``a``."""
     import numpy as np
 
-    n = max(a.size - 1, 0)
-    following: np.ndarray = np.equal(a[1:], second, out=out[:n])
-    np.logical_and(first[:n], following, out=following)
-    return following
+    return np.flatnonzero(np.equal(a, byte, out=out[: a.size]))
 
 
-def _values(a: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """The first byte of each key's value (0 past the end): a key ends at ``keys`` (the
-    positions of its closing quote), then a colon and any whitespace."""
+def _values(a: np.ndarray, colons: np.ndarray) -> np.ndarray:
+    """The first byte of each key's value (0 past the end): it follows the key's colon, after
+    any whitespace."""
     import numpy as np
 
-    at = keys + 2
-    found = np.zeros(at.size, dtype=np.uint8)  # stays 0 where the text ends first
-    todo = np.flatnonzero(at < a.size)
+    at = colons + 1
+    found = np.zeros(at.size, dtype=np.uint8)
+    inside = int(np.searchsorted(at, a.size))  # positions are sorted
+    found[:inside] = a[at[:inside]]
+    todo = np.flatnonzero(_whitespace()[found[:inside]])
     while todo.size:  # one step per whitespace byte; compact JSON takes none
-        found[todo] = a[at[todo]]
-        todo = todo[_whitespace()[found[todo]]]
         at[todo] += 1
         ended = at[todo] >= a.size
         found[todo[ended]] = 0
         todo = todo[~ended]
+        found[todo] = a[at[todo]]
+        todo = todo[_whitespace()[found[todo]]]
     return found
 
 
 def count(data: bytes | bytearray, size: int | None = None) -> Tokens:
-    """The tokens of ``data[:size]`` (all of it by default: a reused buffer holds more)."""
+    """The tokens of ``data[:size]`` (all of it by default: a reused buffer holds more).
+
+    Two passes over the bytes (quotes, colons); the rest looks only at the bytes around each
+    colon and backslash: a handful of numpy calls per file, whatever its size."""
     import numpy as np
 
     size = len(data) if size is None else size
     a = np.frombuffer(data, dtype=np.uint8, count=size)
-    first, second = _buffers(a.size)
-    quote = np.equal(a, QUOTE, out=first[: a.size])
-    quotes = int(np.count_nonzero(quote))
-    values = _values(a, np.flatnonzero(_followed(quote, a, ord(":"), second)))
+    mask = _buffer(size)
+    quotes = int(np.count_nonzero(np.equal(a, QUOTE, out=mask[:size])))
+    colons = _where(a, ord(":"), mask)
+    if colons.size and colons[0] == 0:
+        colons = colons[1:]  # no key ends before the first byte
+    colons = colons[a[colons - 1] == QUOTE]  # ": ends a key
     escaped = 0
     if data.find(b"\\", 0, size) >= 0:
-        escaped = int(
-            np.count_nonzero(
-                _followed(np.equal(a, ord("\\"), out=first[: a.size]), a, QUOTE, second)
-            )
-        )
+        slashes = _where(a, ord("\\"), mask)
+        slashes = slashes[slashes + 1 < size]
+        escaped = int(np.count_nonzero(a[slashes + 1] == QUOTE))
+    first_bytes = np.bincount(_values(a, colons), minlength=256)
     return Tokens(
         quotes=quotes,
         escaped=escaped,
-        keys=values.size,
-        nulls=int(np.count_nonzero(values == ord("n"))),
-        literals=int(np.count_nonzero(values == ord("t")) + np.count_nonzero(values == ord("f"))),
+        keys=colons.size,
+        nulls=int(first_bytes[ord("n")]),
+        literals=int(first_bytes[ord("t")] + first_bytes[ord("f")]),
     )

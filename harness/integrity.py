@@ -235,10 +235,13 @@ def relationship_issues(
     must have run on the workspace first."""
     issues: list[dict[str, Any]] = []
     unverifiable: list[dict[str, Any]] = []
+    loaded: dict[str, int] = {}  # rows per target table: many references name the same one
     for endpoint in staged:
         for ref in endpoint.references:
             target = REGISTRY[ref.target]
-            if target.name not in ALWAYS_REQUIRED and _row_count(con, target.table) == 0:
+            if target.name not in ALWAYS_REQUIRED and target.table not in loaded:
+                loaded[target.table] = _row_count(con, target.table)
+            if loaded.get(target.table) == 0:
                 staged_rows = staged_table(endpoint)
                 count_row = one(
                     con.execute(f"SELECT count(*) FROM {staged_rows} WHERE {ref.field} IS NOT NULL")

@@ -127,6 +127,7 @@ def prepare(
         key = fastpath.file_key(path)
         if key in pages:
             counted[key] = tokens.count(data, size)
+
     # Checksums (and token counts) are computed on a second thread while DuckDB reads and
     # checks: nothing needs them before every endpoint is read. A checksum failure still wins
     # over any error it may have caused downstream, and nothing is written before it is known.

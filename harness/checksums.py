@@ -33,7 +33,7 @@ def digest(path: Path) -> str:
 
 # Called with each verified file's path, a buffer and the file's size (its bytes are the
 # buffer's first ``size``), so that a caller can look at them while they are in memory
-# (pipeline.py counts JSON tokens for fastpath.py) instead of reading them again. The buffer
+# (staging.py counts JSON tokens for fastpath.py) instead of reading them again. The buffer
 # is lent for the call: the next file is read into it.
 Inspect = Callable[[Path, bytearray, int], None]
 

@@ -114,7 +114,7 @@ def stage_apart(
     con: duckdb.DuckDBPyConnection, scenarios: list[Scenario], now: datetime
 ) -> tuple[list[ScenarioRun], dict[str, report.EndpointStats]]:
     """stage_reference() for the files of ``scenarios``, on a cursor of its own: safe on a
-    thread beside the fast path's workers (pipeline.py runs the directory listings so)."""
+    thread beside the fast path's workers (staging.py runs the directory listings so)."""
     cursor = con.cursor()
     try:
         return stage_reference(cursor, load(scenarios), now)

@@ -313,7 +313,7 @@ def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
 
 
 class CostEstimate:
-    """cost_estimate() taken as soon as completions and costs are both staged: pipeline.py
+    """cost_estimate() taken as soon as completions and costs are both staged: staging.py
     hands ``when_staged`` to fastpath.start_all, whose workers call it while the other keeps
     reading, instead of in the single-core stretch after the reads."""
 

@@ -18,8 +18,9 @@ schema of its own):
 3. fastdedupe.py: winners by capture rank, statistics, then ``fp_all`` pruned to the winners
    behind the staged view that store/ingest.py upserts from. Steps 1-3 are start().
 4. settle(), once the checksums are verified: the bytes' token counts (tokens.py) must balance
-   against the keys and strings the read saw; a file that does not balance (an unknown field,
-   odd formatting) is checked by the reference validator, which also names its unknown fields.
+   against the keys, strings and true/false values the read saw; a file that does not
+   balance (an unknown field, odd formatting) is checked by the reference validator, which
+   also names its unknown fields.
    Settling last lets the checksum thread count tokens while DuckDB reads.
 """
 
@@ -99,11 +100,10 @@ def _seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[Seen]:
         "FROM fp_all GROUP BY file_id) USING (file_id)"
     ).fetchall()
     seen = []
-    for filename, pages, *counts in rows:
+    for filename, pages, keys_seen, strings_seen, literals_seen in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        keys_seen, strings_seen, literals_seen = map(int, counts)
-        seen.append(Seen(filename, keys_seen, strings_seen, literals_seen))
+        seen.append(Seen(filename, int(keys_seen), int(strings_seen), int(literals_seen)))
     return seen
 
 

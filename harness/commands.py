@@ -14,26 +14,25 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import catalog, checksums, console, pipeline, report, schema
+from . import catalog, checksums, console, pipeline, report, schema, times
 from .errors import ArgumentError, HarnessError, PathError
 from .models import Page, Scenario
 from .store import connect, migrate
 
 if TYPE_CHECKING:  # the live-API modules (httpx, deepdiff) load only for the commands using them
-    from .client import AdminClient
+    from .live.client import AdminClient
 
 
 def _now(value: str | None) -> datetime | None:
     if value is None:
         return None
     try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return times.parse(value)
     except ValueError as exc:
         raise ArgumentError(
             f"--now {value!r} is not an ISO 8601 time",
             hint="for example --now 2025-09-30T06:00:00Z",
         ) from exc
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _manifest(args: argparse.Namespace) -> Path:
@@ -41,8 +40,8 @@ def _manifest(args: argparse.Namespace) -> Path:
 
 
 def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> AdminClient:
-    from .client import AdminClient, RateLimitLog
-    from .throttle import TokenBucket
+    from .live.client import AdminClient, RateLimitLog
+    from .live.throttle import TokenBucket
 
     log = RateLimitLog(args.rate_limit_log)
     if local:
@@ -57,7 +56,7 @@ def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> Adm
 
 
 def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeline.Fetch:
-    from . import server
+    from .live import server
 
     def fetch(scenario: Scenario) -> list[Page]:
         return client.fetch_pages(
@@ -84,7 +83,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
     )
     try:
         if args.served:
-            from . import server
+            from .live import server
 
             with server.serving(args.fixtures) as srv, _client(args, srv.url, local=True) as client:
                 with console.PageProgress() as progress:
@@ -216,7 +215,7 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from . import sync
+    from .live import sync
 
     options = sync.SyncOptions(
         since=sync.parse_day(args.since, "--since"),
@@ -239,7 +238,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from . import server
+    from .live import server
 
     faults = server.Faults(
         rate_limit_every=args.rate_limit_every,

@@ -13,11 +13,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from . import endpoints
+from . import endpoints, times
 from .errors import ArgumentError, LayoutError, MalformedJSONError, PathError, Problem
 from .models import Page, Request, Scenario
 
@@ -127,14 +126,9 @@ def _request(path: Path, problems: list[Problem]) -> Request | None:
 def _utc(value: Any) -> str | None:
     """recorded_at in one canonical UTC form, so captures rank the same however spelled."""
     try:
-        moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return times.canonical(times.parse(value))
     except ValueError:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
 
 
 def _folders(parent: Path) -> list[Path]:

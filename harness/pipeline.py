@@ -1,11 +1,14 @@
 """The run, end to end: the one place that decides which stage runs when.
 
-checksums -> layout -> JSON -> schema -> page chains -> normalize -> dedupe -> fail-fast
-project check -> one DuckDB transaction (preflight/migrate, upsert, cursors, FK checks) -> report.
-Usage and costs take the SQL fast path (fastpath.py); the lists, fetched pages and whatever
-the fast path declines take the Python reference path (reference.py). Everything before the
-transaction happens in an in-memory workspace (staging.py), so a corpus that fails a check
-never touches the database file; any failure inside the transaction rolls it back.
+1. ``staging.prepare``: discovery, checksums, then the engines (``harness.engines``) validate,
+   dedupe and stage every endpoint in an in-memory workspace;
+2. the fail-fast project check (``integrity``);
+3. one DuckDB transaction on the database file: preflight and migrations, upserts, cursors,
+   key and foreign-key checks;
+4. ``report.build``.
+
+A corpus that fails a check before step 3 never touches the database file; any failure inside
+the transaction rolls it back.
 """
 
 from __future__ import annotations
@@ -17,11 +20,13 @@ from typing import Any
 
 import duckdb
 
-from . import faults, integrity, reference, report, staging
+from . import faults, integrity, report, staging
 from .endpoints import REGISTRY
+from .engines import REFERENCE_ENV
+from .engines.reference import stage as reference
 from .errors import DatabaseError, RelationshipError
-from .report import ScenarioRun
-from .staging import REFERENCE_ENV, Prepared, prepare_loaded
+from .staging import Prepared, prepare_loaded
+from .stats import ScenarioRun
 from .store import attach, cursors, migrate
 from .store import ingest as store_ingest
 from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode, WriteCounts
@@ -70,9 +75,21 @@ def prepare(
     )
 
 
+def build_report(prepared: Prepared, now: datetime, **details: Any) -> dict[str, Any]:
+    """The run's report; ``details`` are report.build's keyword arguments."""
+    return report.build(
+        prepared.staged.runs,
+        prepared.staged.stats,
+        now=now,
+        cost_estimate=prepared.cost_estimate,
+        allowed=prepared.silenced,
+        **details,
+    )
+
+
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
     issues = prepared.triage(
-        integrity.unknown_projects(prepared.con, [REGISTRY[name] for name in prepared.stats])
+        integrity.unknown_projects(prepared.con, [REGISTRY[n] for n in prepared.staged.stats])
     )
     if issues:
         raise _relationship_error(prepared, issues, [], now, before_ingest=True)
@@ -87,7 +104,9 @@ def _relationship_error(
     before_ingest: bool,
 ) -> RelationshipError:
     error = integrity.relationship_error(issues, before_ingest=before_ingest)
-    error.report = prepared.report(now, relationship_issues=issues, unverifiable=unverifiable)
+    error.report = build_report(
+        prepared, now, relationship_issues=issues, unverifiable=unverifiable
+    )
     return error
 
 
@@ -103,7 +122,7 @@ def _ingest(
     faults.checkpoint("after-migrate")
     writes: dict[str, WriteCounts] = {}
     staged = []
-    for name in sorted(prepared.stats):
+    for name in sorted(prepared.staged.stats):
         endpoint = REGISTRY[name]
         writes[name] = store_ingest.upsert(con, endpoint, upsert_mode)
         staged.append(endpoint)
@@ -120,7 +139,7 @@ def _ingest(
                 window_start=run.scenario.request.start_time,
                 window_end=run.scenario.request.end_time,
             )
-            for run in prepared.runs
+            for run in prepared.staged.runs
         ],
         now,
     )
@@ -198,10 +217,10 @@ def ingest(
         con.close()
         if not committed and not existed:
             _remove_new_database(db)
-    built = prepared.report(
-        now, writes=writes, relationship_issues=warnings, unverifiable=unverifiable
+    built = build_report(
+        prepared, now, writes=writes, relationship_issues=warnings, unverifiable=unverifiable
     )
-    return ReplayResult(built, prepared.runs, prepared.checksum_files, applied)
+    return ReplayResult(built, prepared.staged.runs, prepared.checksum_files, applied)
 
 
 # The clock of every per-scenario replay (pytest plugin, `harness verify`): byte-stable snapshots.
@@ -227,9 +246,12 @@ Fetch = reference.Fetch
 
 __all__ = [
     "REFERENCE_ENV",
+    "Fetch",
+    "Loaded",
     "Prepared",
     "ReplayOptions",
     "ReplayResult",
+    "build_report",
     "default_checksums",
     "prepare",
     "prepare_loaded",

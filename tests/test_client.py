@@ -11,12 +11,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import REPO
-from harness.client import AdminClient, RateLimitLog, RetryPolicy, encode_params, retry_after
 from harness.endpoints import REGISTRY
 from harness.errors import ApiStatusError, ArgumentError, RateLimitExceeded, TransportError
-from harness.server import AdminApiServer, Faults, serving
-from harness.throttle import FakeClock, TokenBucket
+from harness.live.client import AdminClient, RateLimitLog, RetryPolicy, encode_params, retry_after
+from harness.live.server import AdminApiServer, Faults, serving
+from harness.live.throttle import TokenBucket
+from helpers import BASIC, FakeClock
 
 KEY = "sk-admin-SECRETSECRETSECRET1234"
 FAST = RetryPolicy(base_delay=0.01, max_delay=0.05)
@@ -98,7 +98,7 @@ def test_the_key_is_required() -> None:
 
 @pytest.fixture
 def api() -> Iterator[AdminApiServer]:
-    with serving(REPO / "fixtures") as server:
+    with serving(BASIC / "fixtures") as server:
         yield server
 
 
@@ -145,7 +145,7 @@ def test_both_group_by_forms_are_routed_alike(api: AdminApiServer) -> None:
 
 def test_retry_after_is_obeyed(tmp_path: Path) -> None:
     faults = Faults(rate_limit_every=2, retry_after="0.3")
-    with serving(REPO / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
+    with serving(BASIC / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
         pages = list(client.pages(REGISTRY["usage_completions"], MULTIPAGE))
     assert len(pages) == 3
     statuses = [entry.status for entry in api.log]
@@ -159,7 +159,7 @@ def test_retry_after_is_obeyed(tmp_path: Path) -> None:
 
 def test_bursts_of_500s_are_retried_with_backoff(tmp_path: Path) -> None:
     faults = Faults(errors_every=100, error_burst=2)
-    with serving(REPO / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
+    with serving(BASIC / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
         pages = list(client.pages(REGISTRY["usage_completions"], MULTIPAGE))
     assert len(pages) == 3
     assert [entry.status for entry in api.log] == [500, 500, 200, 200, 200]
@@ -177,7 +177,7 @@ def test_a_400_is_not_retried_and_carries_the_api_message(
 
 def test_retry_after_above_the_ceiling_fails_clearly(tmp_path: Path) -> None:
     faults = Faults(rate_limit_every=1, retry_after="600")
-    with serving(REPO / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
+    with serving(BASIC / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
         with pytest.raises(RateLimitExceeded, match="Retry-After 600s, above the 120s ceiling"):
             client.get("/v1/organization/projects", {"limit": 1})
     assert len(api.log) == 1
@@ -185,7 +185,7 @@ def test_retry_after_above_the_ceiling_fails_clearly(tmp_path: Path) -> None:
 
 def test_retries_are_capped(tmp_path: Path) -> None:
     faults = Faults(rate_limit_every=1, retry_after=None)
-    with serving(REPO / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
+    with serving(BASIC / "fixtures", faults=faults) as api, _client(api, tmp_path) as client:
         with pytest.raises(RateLimitExceeded, match="after 6 attempts"):
             client.get("/v1/organization/projects", {"limit": 1})
     assert len(api.log) == 6
@@ -214,7 +214,7 @@ def test_the_key_is_never_printed(api: AdminApiServer, tmp_path: Path) -> None:
         client.get(f"/v1/organization/projects/{KEY}/users", {"limit": 1000})
     assert KEY not in str(caught.value) and "sk-...1234" in str(caught.value)
     faults = Faults(rate_limit_every=1, retry_after="0")
-    with serving(REPO / "fixtures", faults=faults) as limited, _client(limited, tmp_path) as c:
+    with serving(BASIC / "fixtures", faults=faults) as limited, _client(limited, tmp_path) as c:
         with pytest.raises(RateLimitExceeded) as again:
             c.get(f"/v1/organization/projects/{KEY}/users", {"limit": 1})
     log = (tmp_path / "rate_limit.log").read_text(encoding="utf-8")
@@ -222,7 +222,7 @@ def test_the_key_is_never_printed(api: AdminApiServer, tmp_path: Path) -> None:
 
 
 def test_slow_answers_and_the_client_timeout(tmp_path: Path) -> None:
-    with serving(REPO / "fixtures", faults=Faults(delay=0.3)) as api:
+    with serving(BASIC / "fixtures", faults=Faults(delay=0.3)) as api:
         with _client(api, tmp_path) as client:
             started = time.perf_counter()
             client.get("/v1/organization/projects", {"limit": 1})

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import Corpus, db_contents
 from harness.endpoints import ENDPOINTS, REGISTRY
+from helpers import Corpus, db_contents
 
 
 def test_every_endpoint_has_a_bundled_scenario(corpus: Corpus) -> None:

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from conftest import Corpus, db_contents
+from helpers import Corpus, db_contents
 
 
 @pytest.fixture
@@ -189,28 +187,6 @@ def test_failed_run_on_a_new_path_leaves_no_database(corpus: Corpus) -> None:
     page.write_text(page.read_text().replace("2849", "1"))
     assert corpus.replay().code == 1
     assert not corpus.db.exists()
-
-
-def test_locked_database_is_exit_2(populated: Corpus) -> None:
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            "import duckdb, sys; c = duckdb.connect(sys.argv[1]); print('ready', flush=True); "
-            "sys.stdin.read()",
-            str(populated.db),
-        ],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "ready"
-        result = populated.replay()
-        assert result.code == 2
-        assert "DatabaseLockedError" in result.err and "in use by another process" in result.err
-    finally:
-        holder.communicate("")
 
 
 def test_fault_in_the_middle_of_ingest_rolls_back(

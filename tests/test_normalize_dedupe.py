@@ -10,11 +10,11 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import make_page
-from harness.dedupe import dedupe
 from harness.endpoints import REGISTRY
+from harness.engines.reference.dedupe import dedupe
+from harness.engines.reference.normalize import PageContext, normalize_page
 from harness.models import Event
-from harness.normalize import PageContext, normalize_page
+from helpers import make_page
 
 COMPLETIONS = REGISTRY["usage_completions"]
 

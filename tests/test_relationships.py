@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from conftest import Corpus, db_contents
+from helpers import Corpus, db_contents
 
 Edit = Callable[[Corpus], None]
 

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conftest import REPO, Corpus, db_contents
-from harness.report import cost_estimate
+from harness.estimate import cost_estimate
 from harness.store import workspace
+from helpers import REPO, Corpus, db_contents
 
 
 def test_basic_scenario_reproduces_the_spike_summary(corpus: Corpus) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -12,11 +9,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from conftest import Corpus, db_contents
 from harness.endpoints import ENDPOINTS, Endpoint
 from harness.models import dedupe_key
 from harness.store import migrate
 from harness.store.tables import columns, key_columns, rows_table, stored_columns
+from helpers import Corpus, db_contents
 
 NOW = datetime(2025, 9, 30, tzinfo=UTC)
 
@@ -217,38 +214,6 @@ def test_db_status_lists_migrations_and_duckdb_version(corpus: Corpus) -> None:
     assert result.code == 0
     assert f'"duckdb_version": "{duckdb.__version__}"' in result.out
     assert '"pending": []' in result.out
-
-
-@pytest.mark.slow
-def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
-    assert corpus.replay().code == 0
-    before = db_contents(corpus.db)
-    page = corpus.page("usage_completions/multipage")
-    page.write_text(page.read_text().replace('"output_tokens": 2000', '"output_tokens": 2001'))
-    corpus.rehash()
-    env = dict(os.environ, HARNESS_KILL_AT="after-upsert:usage_completions")
-    args = [
-        sys.executable,
-        "-m",
-        "harness",
-        "replay",
-        "--fixtures",
-        str(corpus.fixtures),
-        "--db",
-        str(corpus.db),
-        "--report",
-        str(corpus.report),
-        "--now",
-        "2025-09-30T06:00:00Z",
-    ]
-    killed = subprocess.run(args, env=env, capture_output=True, text=True)
-    assert killed.returncode == -9
-    assert db_contents(corpus.db) == before  # opens, and nothing of the killed run is visible
-    assert corpus.replay().code == 0
-    con = duckdb.connect(str(corpus.db), read_only=True)
-    assert con.execute(
-        "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'multipage'"
-    ).fetchone() == (6301,)
 
 
 def test_duplicate_keys_are_caught_by_the_integrity_check(corpus: Corpus) -> None:

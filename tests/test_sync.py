@@ -12,11 +12,11 @@ import duckdb
 import jsonschema
 import pytest
 
-from conftest import NOW, REPO, Corpus, Result, db_contents
-from harness import sync
-from harness.client import AdminClient, RateLimitLog
-from harness.server import AdminApiServer, serving
-from harness.throttle import TokenBucket
+from harness.live import sync
+from harness.live.client import AdminClient, RateLimitLog
+from harness.live.server import AdminApiServer, serving
+from harness.live.throttle import TokenBucket
+from helpers import NOW, REPO, Corpus, Result, db_contents
 
 
 @pytest.fixture

@@ -9,11 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from conftest import db_contents, replay_report
-from harness import checksums, fastpath, fixtures, pipeline
+from harness import checksums, fixtures, pipeline
 from harness.endpoints import REGISTRY
+from harness.engines.sql import stage as sql_stage
+from harness.engines.sql.read import Declined
 from harness.store import workspace
 from harness.synth import synthesize
+from helpers import db_contents, replay_report
 
 RESULTS = 2000
 
@@ -58,8 +60,8 @@ def test_one_endpoint_on_the_reference_path_beside_fast_ones(
     page.write_text(json.dumps(body))
     checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
     costs = [s for s in fixtures.discover(tmp_path / "fixtures") if s.endpoint.name == "costs"]
-    with workspace() as con, pytest.raises(fastpath.Declined):
-        fastpath.run(con, REGISTRY["costs"], costs, pipeline.SNAPSHOT_NOW)
+    with workspace() as con, pytest.raises(Declined):
+        sql_stage.run(con, REGISTRY["costs"], costs, pipeline.SNAPSHOT_NOW)
     mixed = replay_report(tmp_path, "mixed.duckdb", monkeypatch, reference=False)
     slow = replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
     assert mixed == slow

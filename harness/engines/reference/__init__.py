@@ -1,0 +1,1 @@
+"""The reference engine: pure Python, the readable truth. See ``harness.engines``."""

@@ -1,0 +1,134 @@
+"""The SQL engine's stage: every page of an endpoint read, checked, deduped and staged in SQL.
+
+Twin of ``engines/reference/stage.py``. Steps, for each endpoint (``parallel.start_all`` runs
+two endpoints at a time, each on a cursor and in a schema of its own):
+
+1. ``read.py``: ``read_json`` with the registry's columns, integers as doubles and every other
+   scalar as text (no type inference), newline-delimited when the pages are one value per
+   line, flattened straight into ``fp_all``: one row per result, plus one per empty bucket
+   and empty page, with its file's capture rank and typed values; a ``bad`` flag marks any
+   value its type forbids.
+2. ``checks.py``: schema rules the typed read cannot see (consts, required fields, counters
+   >= 0); envelopes through ``chains.check_chain``, bucket windows by the same rules in SQL.
+3. ``dedupe.py`` and ``stats.py``: winners by capture rank, statistics, then ``fp_all`` pruned
+   to the winners behind the staged view that ``store/ingest.py`` upserts from. Steps 1-3
+   are start().
+4. settle(), once the checksums are verified: the bytes' token counts (``tokens.py``) must
+   balance against the keys, strings and true/false values the read saw; a file that does
+   not balance (an unknown field, odd formatting) is checked by the reference validator,
+   which also names its unknown fields. Settling last lets the checksum thread count tokens
+   while DuckDB reads.
+
+Whenever this engine finds anything wrong it raises ``Declined``, and the reference engine
+takes the endpoint, to report each problem with its file, page and pointer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+
+from ...endpoints import Endpoint
+from ...models import Scenario
+from ...stats import EndpointStats, ScenarioRun
+from ...store.connection import location
+from ...store.ingest import staged_table
+from . import dedupe, stats, tokens
+from .checks import Seen, examine, page_chains, schema_rules, seen, unbalanced
+from .read import FORMATS, Declined, meta_table, one_per_line, read
+
+
+@dataclass
+class FastResult:
+    endpoint: Endpoint
+    scenarios: list[Scenario]
+    runs: list[ScenarioRun]
+    stats: EndpointStats
+    seen: list[Seen]  # for settle()
+    schema: str  # where the staged rows are kept (dedupe.stage): for discard()
+
+
+def start(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    scenarios: list[Scenario],
+    now: datetime,
+) -> FastResult:
+    """Read, validate, dedupe and stage every page of ``endpoint``; raises Declined. The
+    result is provisional until settle() has balanced it against the token counts. The
+    staged rows are kept in ``con``'s current schema, behind a view in the database's main
+    schema (dedupe.stage)."""
+    files = meta_table(con, scenarios)
+    formats = FORMATS if one_per_line(files) else FORMATS[1:]
+    for n, json_format in enumerate(formats, start=1):
+        try:
+            read(con, endpoint, files, json_format)
+            break
+        except duckdb.Error as exc:
+            if n == len(formats):
+                raise Declined(f"DuckDB could not read the pages: {exc}") from exc
+    staged = ""
+    try:
+        schema_rules(con, endpoint)
+        saw = seen(con, endpoint)
+        chain_results = page_chains(con, scenarios)
+        spans = dedupe.group(con, endpoint)
+        figures, raw = stats.stats(con, endpoint, [s.name for s in scenarios], spans)
+        staged = dedupe.stage(con, endpoint, now)
+    finally:
+        con.execute(
+            "DROP VIEW IF EXISTS fp_sgroups; DROP TABLE IF EXISTS fp_spanning; "
+            "DROP TABLE IF EXISTS fp_groups; DROP TABLE IF EXISTS fp_losers; "
+            "DROP TABLE IF EXISTS fp_all"
+        )
+        if not staged:
+            discard(con, endpoint)
+    runs = []
+    for s in scenarios:
+        chain, buckets = chain_results[s.name]
+        runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain))
+    return FastResult(endpoint, scenarios, runs, figures, saw, staged)
+
+
+def settle(result: FastResult, counted: Mapping[str, tokens.Tokens]) -> None:
+    """Balance a started endpoint against the token counts of its verified bytes: files that
+    do not balance go to the reference validator, which names their unknown fields; raises
+    Declined on any schema error there (discard() the endpoint, then run the reference engine)."""
+    found = examine(result.endpoint, result.scenarios, unbalanced(result.seen, counted))
+    for run in result.runs:
+        run.unknown_fields |= found.get(run.scenario.name, set())
+
+
+def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = "") -> None:
+    """Drop what start() staged for ``endpoint`` (when it declines after all) in ``schema``
+    (FastResult.schema; by default the connection's current one)."""
+    if not schema:
+        schema = ".".join(location(con))
+    database = schema.split(".")[0]
+    con.execute(
+        f"DROP VIEW IF EXISTS {database}.main.{staged_table(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.{dedupe.staged_rows(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.{dedupe.staged_meta(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.fp_meta"
+    )
+
+
+def run(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    scenarios: list[Scenario],
+    now: datetime,
+    counted: Mapping[str, tokens.Tokens] | None = None,
+) -> FastResult:
+    """start() and settle() in one: ``counted`` holds token counts by file_key (files missing
+    from it are read and counted here); raises Declined, leaving nothing staged."""
+    result = start(con, endpoint, scenarios, now)
+    try:
+        settle(result, counted or {})
+    except Declined:
+        discard(con, endpoint)
+        raise
+    return result

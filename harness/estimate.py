@@ -1,0 +1,45 @@
+"""costEstimate: the billed USD of the staged costs that overlap the staged completions.
+
+Computed once every endpoint is staged, from the workspace's staged relations (either engine's).
+"""
+
+from __future__ import annotations
+
+import duckdb
+
+from .store.connection import one
+
+
+def cost_estimate(con: duckdb.DuckDBPyConnection) -> float:
+    """costEstimate: billed USD of the staged costs rows whose window overlaps a staged
+    completions row, for that row's project (any project when it is not grouped by project)."""
+    # Staged rows are tables (reference engine) or views (SQL engine).
+    staged = {
+        r[0]
+        for r in con.execute(
+            "SELECT table_name FROM duckdb_tables() UNION ALL "
+            "SELECT view_name FROM duckdb_views() WHERE NOT internal"
+        ).fetchall()
+    }
+    if not {"staged_usage_completions", "staged_costs"} <= staged:
+        return 0.0
+    # The completions windows of each project (NULL: not grouped by project, so any project)
+    # are merged into islands of overlapping or touching windows first: a costs row overlaps
+    # one of the windows exactly when it overlaps their island, and a month of hourly buckets
+    # is one island, so each costs row meets a handful of islands instead of every hour.
+    row = one(
+        con.execute(
+            "WITH u AS (SELECT DISTINCT window_start ws, window_end we, project_id p "
+            "FROM staged_usage_completions), "
+            "o AS (SELECT *, max(we) OVER (PARTITION BY p ORDER BY ws, we "
+            "ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach FROM u), "
+            "n AS (SELECT *, sum(CASE WHEN ws <= reach THEN 0 ELSE 1 END) "
+            "OVER (PARTITION BY p ORDER BY ws, we) AS island FROM o), "
+            "i AS (SELECT p, min(ws) AS ws, max(we) AS we FROM n GROUP BY p, island) "
+            "SELECT sum(amount_value) FROM staged_costs c "
+            "WHERE (amount_currency IS NULL OR amount_currency = 'usd') AND EXISTS ("
+            "SELECT 1 FROM i WHERE (i.p = c.project_id OR i.p IS NULL) "
+            "AND c.window_start < i.we AND i.ws < c.window_end)"
+        )
+    )
+    return float(row[0]) if row and row[0] is not None else 0.0

@@ -1,0 +1,298 @@
+"""A local Admin API on 127.0.0.1 that answers from a fixture corpus, with injected faults.
+
+Routing: the path picks the endpoint (and project); the query, less ``page``/``after``, picks the
+scenario whose request.json made the same request (``group_by=`` and ``group_by[]=`` alike).
+A query no scenario made exactly is answered from the scenario of that endpoint whose window
+overlaps it best, or with an empty page, so ``harness sync`` can run against it. Like the real
+API it answers 400 to an over-limit ``limit``, a ``group_by`` the endpoint does not support, and
+the user and service-account lists of an archived project. Pages are served byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+from .. import endpoints, fixtures
+from ..endpoints import Endpoint
+from ..models import BUCKET_SECONDS, Scenario
+from .client import ARRAY_PARAMS
+
+LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
+SCENARIO_HEADER = "X-Harness-Scenario"
+ARCHIVED_400 = ("project_users", "project_service_accounts")
+
+
+@dataclass(frozen=True)
+class Faults:
+    """What to break: every Nth request a 429, bursts of 500s, slow answers."""
+
+    rate_limit_every: int = 0  # every Nth request answers 429
+    retry_after: str | None = "1"  # its Retry-After header; None sends none
+    errors_every: int = 0  # every Nth request starts a burst of 500s...
+    error_burst: int = 1  # ...this many long
+    delay: float = 0.0  # seconds before every answer
+
+
+@dataclass
+class Logged:
+    at: float  # time.monotonic() when the request arrived
+    path: str
+    query: str
+    status: int
+
+
+@dataclass
+class _Chain:
+    scenario: Scenario
+    pages: list[bytes]
+    cursors: dict[str, int]  # cursor -> index of the page it asks for
+    query: dict[str, Any]  # normalized request query
+
+
+def _normalize(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:
+    """Query as comparable values: arrays as sorted string lists, scalars as strings."""
+    items = pairs.items() if isinstance(pairs, dict) else pairs
+    out: dict[str, Any] = {}
+    for raw_key, value in items:
+        key = raw_key.removesuffix("[]")
+        values = value if isinstance(value, list) else [value]
+        texts = [("true" if v else "false") if isinstance(v, bool) else str(v) for v in values]
+        if key in ARRAY_PARAMS or raw_key.endswith("[]") or isinstance(value, list):
+            out[key] = sorted([*out.get(key, []), *texts])
+        else:
+            out[key] = texts[-1]
+    return out
+
+
+@dataclass
+class Corpus:
+    chains: dict[tuple[str, str | None], list[_Chain]] = field(default_factory=dict)
+    archived: set[str] = field(default_factory=set)
+
+    @classmethod
+    def load(cls, fixtures_dir: Path) -> Corpus:
+        corpus = cls()
+        for scenario in fixtures.discover(fixtures_dir):
+            read = fixtures.read_pages(scenario)
+            pages = [page for page, _ in read]
+            field_name = "next_page" if scenario.endpoint.bucketed else "last_id"
+            cursors = {
+                str(p.body[field_name]): i + 1
+                for i, p in enumerate(pages)
+                if p.body.get("has_more") and p.body.get(field_name) is not None
+            }
+            chain = _Chain(
+                scenario,
+                [data for _, data in read],
+                cursors,
+                _normalize(scenario.request.query),
+            )
+            corpus.chains.setdefault((scenario.endpoint.name, scenario.project_id), []).append(
+                chain
+            )
+            if scenario.endpoint.name == "projects":
+                for page in pages:
+                    for item in page.body.get("data") or []:
+                        if item.get("archived_at") is not None or item.get("status") == "archived":
+                            corpus.archived.add(item["id"])
+        return corpus
+
+    def pick(
+        self,
+        endpoint: Endpoint,
+        project: str | None,
+        query: dict[str, Any],
+        hint: str | None = None,
+    ) -> _Chain | None:
+        chains = self.chains.get((endpoint.name, project), [])
+        exact = [c for c in chains if c.query == query]
+        # Two captures of one query (a restatement) differ only in time; the served replay names
+        # the scenario it wants in the X-Harness-Scenario header. The real API ignores it.
+        for chain in exact:
+            if chain.scenario.id == hint:
+                return chain
+        if exact:
+            return exact[0]
+        if not endpoint.bucketed:
+            return chains[0] if chains else None
+        start = float(query.get("start_time", "-inf"))
+        end = float(query.get("end_time", "inf"))
+        width = query.get("bucket_width", "1d")
+
+        def overlap(chain: _Chain) -> tuple[float, bool, str]:
+            req = chain.scenario.request
+            lo = max(start, float(req.start_time or 0))
+            hi = min(end, float(req.end_time or "inf"))
+            same_grain = chain.query.get("group_by", []) == query.get("group_by", [])
+            return hi - lo, same_grain, chain.scenario.name
+
+        candidates = [c for c in chains if c.query.get("bucket_width", "1d") == width]
+        best = max(candidates, key=overlap, default=None)
+        return best if best is not None and overlap(best)[0] > 0 else None
+
+
+def _error(status: int, message: str, param: str | None = None) -> tuple[int, bytes]:
+    body = {
+        "error": {"message": message, "type": "invalid_request_error", "param": param, "code": None}
+    }
+    return status, json.dumps(body).encode()
+
+
+def _empty(endpoint: Endpoint) -> bytes:
+    if endpoint.bucketed:
+        return json.dumps(
+            {"object": "page", "data": [], "has_more": False, "next_page": None}
+        ).encode()
+    return json.dumps(
+        {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
+    ).encode()
+
+
+def _clipped(page: bytes, query: dict[str, Any]) -> bytes:
+    """A page answered for another window keeps only the buckets inside the requested one."""
+    body = json.loads(page)
+    start = int(query.get("start_time", 0))
+    end = int(query["end_time"]) if "end_time" in query else None
+    body["data"] = [
+        b
+        for b in body.get("data") or []
+        if b["start_time"] >= start and (end is None or b["end_time"] <= end)
+    ]
+    return json.dumps(body).encode()
+
+
+class AdminApiServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(
+        self, corpus: Corpus, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
+    ) -> None:
+        super().__init__((host, port), _Handler)
+        self.corpus = corpus
+        self.faults = faults or Faults()
+        self.log: list[Logged] = []
+        self._lock = threading.Lock()
+        self._count = 0
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def next_number(self) -> int:
+        with self._lock:
+            self._count += 1
+            return self._count
+
+    def answer(
+        self,
+        path: str,
+        pairs: list[tuple[str, str]],
+        authorized: bool,
+        number: int,
+        hint: str | None = None,
+    ) -> tuple[int, bytes, dict[str, str]]:
+        f = self.faults
+        if f.rate_limit_every and number % f.rate_limit_every == 0:
+            headers = {} if f.retry_after is None else {"Retry-After": f.retry_after}
+            status, body = _error(429, "Rate limit reached for requests (injected)")
+            return status, body, headers
+        if f.errors_every and (number - 1) % f.errors_every < f.error_burst:
+            return (*_error(500, "The server had an error (injected)"), {})
+        if not authorized:
+            return (*_error(401, "Missing bearer authentication in header"), {})
+        matched = endpoints.by_api_path(path)
+        if matched is None:
+            return (*_error(404, f"Invalid URL (GET {path})"), {})
+        endpoint, project = matched
+        query = _normalize(pairs)
+        problem = self._invalid(endpoint, project, query)
+        if problem is not None:
+            return (*problem, {})
+        cursor_key = "page" if endpoint.bucketed else "after"
+        cursor = query.pop(cursor_key, None)
+        chain = self.corpus.pick(endpoint, project, query, hint)
+        if chain is None:
+            return 200, _empty(endpoint), {}
+        index = 0 if cursor is None else chain.cursors.get(str(cursor))
+        if index is None or index >= len(chain.pages):
+            return (*_error(400, f"Invalid {cursor_key} cursor {cursor!r}", cursor_key), {})
+        if endpoint.bucketed and chain.query != query:
+            return 200, _clipped(chain.pages[index], query), {}
+        return 200, chain.pages[index], {}
+
+    def _invalid(
+        self, endpoint: Endpoint, project: str | None, query: dict[str, Any]
+    ) -> tuple[int, bytes] | None:
+        if endpoint.name in ARCHIVED_400 and project in self.corpus.archived:
+            return _error(400, f"Project {project} is archived")
+        limit = query.get("limit")
+        if endpoint.bucketed:
+            width = query.get("bucket_width", "1d")
+            if width not in BUCKET_SECONDS or (endpoint.name == "costs" and width != "1d"):
+                return _error(400, f"Invalid bucket_width {width!r}", "bucket_width")
+            cap = endpoint.max_limit if endpoint.name == "costs" else LIMITS[width]
+            unknown = set(query.get("group_by", [])) - set(endpoint.dimension_names)
+            if unknown:
+                return _error(
+                    400, f"Invalid group_by value(s): {', '.join(sorted(unknown))}", "group_by"
+                )
+        else:
+            cap = endpoint.max_limit
+        if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= cap):
+            return _error(400, f"limit must be between 1 and {cap}", "limit")
+        return None
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: AdminApiServer
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+        arrived = time.monotonic()
+        number = self.server.next_number()
+        parts = urlsplit(self.path)
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        authorized = self.headers.get("Authorization", "").startswith("Bearer ")
+        if self.server.faults.delay:
+            time.sleep(self.server.faults.delay)
+        hint = self.headers.get(SCENARIO_HEADER)
+        status, body, headers = self.server.answer(parts.path, pairs, authorized, number, hint)
+        with self.server._lock:
+            self.server.log.append(Logged(arrived, parts.path, parts.query, status))
+        self.send_response(status, HTTPStatus(status).phrase)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        return  # the request log is kept on the server object instead
+
+
+@contextmanager
+def serving(
+    fixtures_dir: Path, *, port: int = 0, faults: Faults | None = None, host: str = "127.0.0.1"
+) -> Iterator[AdminApiServer]:
+    """Run the server in a background thread for the duration of the block."""
+    server = AdminApiServer(Corpus.load(fixtures_dir), host, port, faults)
+    thread = threading.Thread(target=server.serve_forever, name="harness-serve", daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,230 @@
+"""``harness sync``: fetch from the Admin API and ingest through the same pipeline as replay.
+
+Directory resources come first (projects with archived ones, users, certificates, admin keys,
+then each project's keys, certificates, and, for active projects, members and service
+accounts: the API answers 400 to those lists of an archived project). Then every usage endpoint
+and costs, in 1d buckets grouped by every dimension the registry allows, from the stored cursor
+less a lookback window (buckets are revised as late usage arrives) up to ``--until``.
+Each fetched chain becomes a scenario in memory; schema, chain, dedupe, FK checks, upsert and
+report are the replay's own code. ``--capture DIR`` also writes the fetched pages as a corpus.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .. import checksums, pipeline, times
+from ..endpoints import ENDPOINTS, REGISTRY, Endpoint
+from ..errors import ArgumentError
+from ..models import Page, Request, Scenario
+from ..store import connect, cursors, migrate
+from ..store.ingest import DEFAULT_UPSERT_MODE, UpsertMode
+from .client import AdminClient
+
+DAY = 86400
+DIRECTORY_ORDER = ("projects", "users", "certificates", "admin_api_keys")
+PER_PROJECT = (
+    "project_api_keys",
+    "project_certificates",
+    "project_users",
+    "project_service_accounts",
+)
+NEEDS_ACTIVE_PROJECT = ("project_users", "project_service_accounts")
+# group_by values added to the API after 2025 (see ADMIN_API.md [new]): not requested by default.
+NEW_DIMENSIONS = {"costs": ("api_key_id",)}
+
+
+@dataclass(frozen=True)
+class SyncOptions:
+    since: datetime
+    until: datetime
+    db: Path = pipeline.DEFAULT_DB
+    endpoints: tuple[str, ...] = ()
+    lookback_days: int = 2
+    strict: bool = False
+    allow_list: Path | None = None
+    upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE
+    now: datetime | None = None
+    capture: Path | None = None
+
+
+OnPage = Callable[[str, int], None]
+
+
+def parse_day(value: str, flag: str) -> datetime:
+    """A UTC date or ISO time (``2025-09-29`` or ``2025-09-29T12:00:00Z``)."""
+    try:
+        return times.parse(value)
+    except ValueError as exc:
+        raise ArgumentError(f"{flag} {value!r} is not a date", hint="e.g. 2025-09-29") from exc
+
+
+def group_by(endpoint: Endpoint) -> list[str]:
+    return [d for d in endpoint.dimension_names if d not in NEW_DIMENSIONS.get(endpoint.name, ())]
+
+
+def _synced_to(db: Path) -> dict[str, int]:
+    """Per bucketed endpoint, the end of the last completed chain recorded in the cursors."""
+    if not db.exists():
+        return {}
+    con = connect(db, read_only=True)
+    try:
+        if migrate.status(con).pending:
+            return {}
+        ends: dict[str, int] = {}
+        for endpoint in ENDPOINTS:
+            if endpoint.bucketed:
+                done = [
+                    c.window_end
+                    for c in cursors.load(con, endpoint.name)
+                    if not c.has_more and c.window_end is not None
+                ]
+                if done:
+                    ends[endpoint.name] = max(done)
+        return ends
+    finally:
+        con.close()
+
+
+class _Fetcher:
+    def __init__(self, client: AdminClient, recorded_at: str, on_page: OnPage | None) -> None:
+        self.client = client
+        self.recorded_at = recorded_at
+        self.on_page = on_page
+        self.loaded: pipeline.Loaded = []
+
+    def chain(
+        self,
+        endpoint: Endpoint,
+        query: dict[str, Any],
+        project: str | None = None,
+        name: str = "sync",
+    ) -> list[Page]:
+        path = endpoint.api_path.replace("{project_id}", project or "")
+        scenario_name = project if endpoint.per_project and project else name
+        folder = Path("sync") / endpoint.name / scenario_name
+        on_page = self.on_page
+        pages = self.client.fetch_pages(
+            endpoint,
+            query,
+            project,
+            folder,
+            None if on_page is None else lambda n: on_page(f"{endpoint.name}/{scenario_name}", n),
+        )
+        request = Request("GET", path, query, "harness sync", "recorded", self.recorded_at)
+        scenario = Scenario(
+            endpoint, scenario_name, folder, request, tuple(p.path for p in pages), project
+        )
+        self.loaded.append((scenario, pages))
+        return pages
+
+
+def fetch_all(
+    client: AdminClient, options: SyncOptions, now: datetime, on_page: OnPage | None = None
+) -> pipeline.Loaded:
+    wanted = set(options.endpoints) or set(REGISTRY)
+    unknown = wanted - set(REGISTRY)
+    if unknown:
+        raise ArgumentError(
+            f"unknown endpoint {', '.join(sorted(unknown))}",
+            hint=f"pick from: {', '.join(REGISTRY)}",
+        )
+    if options.until <= options.since:
+        raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
+    fetcher = _Fetcher(client, times.iso(now), on_page)
+    projects = fetcher.chain(
+        REGISTRY["projects"], {"limit": REGISTRY["projects"].max_limit, "include_archived": True}
+    )
+    archived = {
+        item["id"]
+        for page in projects
+        for item in page.body.get("data") or []
+        if item.get("archived_at") is not None or item.get("status") == "archived"
+    }
+    project_ids = sorted({item["id"] for page in projects for item in page.body.get("data") or []})
+    for name in DIRECTORY_ORDER[1:]:
+        if name in wanted:
+            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit})
+    for name in PER_PROJECT:
+        if name not in wanted:
+            continue
+        for project in project_ids:
+            if name in NEEDS_ACTIVE_PROJECT and project in archived:
+                continue
+            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit}, project)
+
+    synced_to = _synced_to(options.db)
+    since, until = int(options.since.timestamp()), int(options.until.timestamp())
+    lookback = options.lookback_days * DAY
+    for endpoint in ENDPOINTS:
+        if not endpoint.bucketed or endpoint.name not in wanted:
+            continue
+        start = since
+        if endpoint.name in synced_to:
+            start = max(since, min(synced_to[endpoint.name], until) - lookback)
+        query: dict[str, Any] = {
+            "start_time": start,
+            "end_time": until,
+            "bucket_width": "1d",
+            "limit": endpoint.max_limit,
+        }
+        if group_by(endpoint):
+            query["group_by"] = group_by(endpoint)
+        fetcher.chain(endpoint, query)
+    return fetcher.loaded
+
+
+def capture(loaded: pipeline.Loaded, root: Path) -> None:
+    """Write fetched chains as a corpus (fixtures/ + CHECKSUMS.sha256) under ``root``."""
+    for scenario, pages in loaded:
+        folder = root / "fixtures" / scenario.endpoint.name / scenario.name
+        folder.mkdir(parents=True, exist_ok=True)
+        request = {
+            "method": "GET",
+            "path": scenario.request.path,
+            "query": scenario.request.query,
+            "description": scenario.request.description,
+            "source": "recorded",
+            "recorded_at": scenario.request.recorded_at,
+        }
+        (folder / "request.json").write_text(json.dumps(request, indent=2) + "\n")
+        for page in pages:
+            (folder / page.name).write_text(json.dumps(page.body, indent=2) + "\n")
+    checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
+
+
+def sync(
+    options: SyncOptions, client: AdminClient, on_page: OnPage | None = None
+) -> pipeline.ReplayResult:
+    now = options.now or datetime.now(UTC)
+    loaded = fetch_all(client, options, now, on_page)
+    if options.capture is not None:
+        capture(loaded, options.capture)
+    prepared = pipeline.prepare_loaded(loaded, options.allow_list, now)
+    result = pipeline.ingest(prepared, options.db, now, options.upsert_mode, strict=options.strict)
+    result.report["sync"] = {
+        "since": times.iso(options.since),
+        "until": times.iso(options.until),
+        "lookbackDays": options.lookback_days,
+        "partialBuckets": _partial(loaded, now),
+    }
+    return result
+
+
+def _partial(loaded: pipeline.Loaded, now: datetime) -> dict[str, list[dict[str, int]]]:
+    """Buckets still open at sync time (end after now): their counters will still grow."""
+    moment = now.timestamp()
+    partial: dict[str, list[dict[str, int]]] = {}
+    for scenario, pages in loaded:
+        for page in pages:
+            for bucket in page.body.get("data") or []:
+                if scenario.endpoint.bucketed and bucket["end_time"] > moment:
+                    partial.setdefault(scenario.endpoint.name, []).append(
+                        {"windowStart": bucket["start_time"], "windowEnd": bucket["end_time"]}
+                    )
+    return partial

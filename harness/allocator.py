@@ -3,10 +3,9 @@
 DuckDB frees and allocates large buffers all through a run (a scan's vectors, a hash table,
 compressed segments). glibc gives heap memory back to the OS whenever 128 KiB sit free at the
 top, so the next allocation faults the same pages in again, zeroed by the kernel. Asking glibc
-to keep 256 MiB before trimming and to grow by 64 MiB at a time made a 1M-result replay about
-3 % faster (three interleaved A/B series of 6-8 rounds: -0.08, -0.09, -0.10 s) with the same
-peak memory. The command line owns its process and calls tune() once; the library and the
-pytest plugin never do, because an allocator is the host process's business.
+to keep 256 MiB before trimming and to grow by 64 MiB at a time made large replays faster with
+the same peak memory (docs/performance.md). The process entry point (cli.run) calls tune()
+once; the library and the pytest plugin never do: an allocator is the host process's business.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ def _problem(scenario: Scenario, page: Page, message: str, pointer: str | None =
 
 
 def check_chain(scenario: Scenario, pages: list[Page], windows: bool = True) -> ChainResult:
-    """``windows=False`` skips the bucket windows (the SQL fast path checks those itself)."""
+    """``windows=False`` skips the bucket windows (the SQL engine checks those itself)."""
     problems: list[Problem] = []
     cursor_field = "next_page" if scenario.endpoint.bucketed else "last_id"
     seen: dict[str, str] = {}

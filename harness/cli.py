@@ -238,7 +238,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exc.code or 0)
     handler: Handler = args.handler
-    allocator.tune()
     try:
         return handler(args)
     except HarnessError as exc:
@@ -261,5 +260,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-if __name__ == "__main__":
+def run() -> None:
+    """The process entry point (console script and ``python -m harness``): tune the allocator,
+    which is the host process's business, then run main(). Tests call main() in-process."""
+    allocator.tune()
     sys.exit(main())
+
+
+if __name__ == "__main__":
+    run()

@@ -7,8 +7,9 @@ foreign-key checks and ENDPOINTS.md. To add an endpoint, add a record here and f
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 DEFAULT_BASE_URL = "https://api.openai.com"
 DEFAULT_TIMEOUT = 60.0  # seconds per request
@@ -56,9 +57,6 @@ class Reference:
     target: str  # registry name of the endpoint that lists the valid ids
     same_project: bool = False  # the target must belong to the same project as the row
     when: tuple[str, str] | None = None  # only rows whose column equals value, e.g. owner_type
-    # The API answers 400 to user/service-account lists of an archived project, so references
-    # into them from an archived project cannot be checked: unverifiable, not dangling.
-    unverifiable_if_archived: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,7 +69,14 @@ class Endpoint:
     counters: tuple[Field, ...] = ()
     attributes: tuple[Field, ...] = ()
     references: tuple[Reference, ...] = ()
-    max_limit: int = 100  # usage: buckets per page at 1d; lists: objects per page
+    max_limit: int = 100  # usage and costs: buckets per page at 1d; lists: objects per page
+    # Usage and costs: the bucket widths the API accepts, each with its most buckets per page.
+    bucket_limits: tuple[tuple[str, int], ...] = ()
+    # Query parameters every request of a list sends (projects: archived ones too).
+    list_query: tuple[tuple[str, Any], ...] = ()
+    # The API answers 400 to this per-project list under an archived project, so references
+    # into it from an archived project cannot be checked: unverifiable, not dangling.
+    archived_400: bool = False
     description: str = ""
 
     @property
@@ -103,6 +108,28 @@ class Endpoint:
     def counter_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.counters)
 
+    def page_limit(self, width: str | None = None) -> int | None:
+        """The largest ``limit`` the API accepts: buckets per page at ``width`` (None for a
+        width it refuses), or objects per page of a list."""
+        if not self.bucketed:
+            return self.max_limit
+        return dict(self.bucket_limits).get(width or "1d")
+
+
+# A project is archived when the API says so either way: ``archived_at`` set, or its status.
+def project_archived(item: Mapping[str, Any]) -> bool:
+    """The rule on a projects list item."""
+    return item.get("archived_at") is not None or item.get("status") == "archived"
+
+
+def project_archived_sql(alias: str) -> str:
+    """The same rule on a row of the projects table or its staged relation."""
+    return f"({alias}.archived_at IS NOT NULL OR {alias}.status = 'archived')"
+
+
+# The usage endpoints' documented maxima of buckets per page, by bucket width.
+_USAGE_LIMITS = (("1m", 1440), ("1h", 168), ("1d", 31))
+
 
 def _dims(*names: str) -> tuple[Field, ...]:
     return tuple(Field(n, "boolean" if n == "batch" else "string") for n in names)
@@ -133,6 +160,7 @@ def _usage(name: str, dims: tuple[str, ...], counters: tuple[Field, ...], doc: s
         counters=counters,
         references=refs,
         max_limit=31,
+        bucket_limits=_USAGE_LIMITS,
         description=doc,
     )
 
@@ -222,6 +250,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Reference("unknown_api_key", "api_key_id", "project_api_keys", same_project=True),
         ),
         max_limit=180,
+        bucket_limits=(("1d", 180),),
         description="Billed amounts per day; `amount` sums `amount.value` in USD.",
     ),
     Endpoint(
@@ -235,6 +264,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("archived_at", _TS),
             Field("status", "string", required=True),
         ),
+        list_query=(("include_archived", True),),
         description="Projects, archived ones included (`include_archived=true`).",
     ),
     Endpoint(
@@ -252,6 +282,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         pagination="cursor",
         attributes=_MEMBER_FIELDS,
         references=(_PROJECT_REF, Reference("unknown_user", "id", "users")),
+        archived_400=True,
         description="Members of one project (400 for an archived project).",
     ),
     Endpoint(
@@ -265,6 +296,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("created_at", _TS, required=True, nullable=False),
         ),
         references=(_PROJECT_REF,),
+        archived_400=True,
         description="Service accounts of one project (400 for an archived project).",
     ),
     Endpoint(
@@ -292,7 +324,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "project_users",
                 same_project=True,
                 when=("owner_type", "user"),
-                unverifiable_if_archived=True,
             ),
             Reference(
                 "unknown_key_owner",
@@ -300,7 +331,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "project_service_accounts",
                 same_project=True,
                 when=("owner_type", "service_account"),
-                unverifiable_if_archived=True,
             ),
         ),
         description="API keys of one project; owners are users or service accounts.",
@@ -342,14 +372,6 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 )
 
 REGISTRY: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}
-
-
-def get(name: str) -> Endpoint:
-    """The endpoint named ``name``; KeyError lists the known names."""
-    try:
-        return REGISTRY[name]
-    except KeyError:
-        raise KeyError(f"unknown endpoint {name!r}; known: {', '.join(REGISTRY)}") from None
 
 
 def by_api_path(path: str) -> tuple[Endpoint, str | None] | None:

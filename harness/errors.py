@@ -48,9 +48,6 @@ class Problem:
         text = f"{where}: {self.message}" if where else self.message
         return f"{text} [{self.rule}]" if self.rule else text
 
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
 
 @dataclass
 class HarnessError(Exception):

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from .endpoints import REGISTRY, Endpoint, Reference
+from .endpoints import REGISTRY, Endpoint, Reference, project_archived_sql
 from .errors import ArgumentError, DatabaseError, PathError, Problem, RelationshipError
 from .store.connection import location, one
 from .store.ingest import staged_table
@@ -181,10 +181,10 @@ def _dangling_where(endpoint: Endpoint, ref: Reference) -> str:
 
 def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
     archived = "FALSE"
-    if ref.unverifiable_if_archived and endpoint.per_project:
+    if REGISTRY[ref.target].archived_400 and endpoint.per_project:
         archived = (
             "EXISTS (SELECT 1 FROM projects p WHERE p.id = s.project_id "
-            "AND (p.archived_at IS NOT NULL OR p.status = 'archived'))"
+            f"AND {project_archived_sql('p')})"
         )
     return (
         f"SELECT s.{ref.field}, s.source_scenario, s.source_page, s.bucket_index, "
@@ -212,7 +212,7 @@ def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) ->
     those and search the rows only for a value that does not resolve. (Made here, not inside
     the transaction: a workspace write there makes its COMMIT checkpoint the whole workspace.)
     The tables are in the workspace's main schema, where every connection finds them: the
-    fast path makes them on its worker cursors (fastpath.start)."""
+    SQL engine's endpoints take theirs on its worker cursors (staging._take_ids)."""
     database, _ = location(con)
     for endpoint in staged:
         columns = {n for n, _ in stored_columns(endpoint)}

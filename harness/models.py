@@ -23,7 +23,7 @@ def content_hash(value: Any) -> str:
 
 
 def encode_key_part(value: Any) -> str:
-    """One dedupe-key part, unambiguous and simple enough to compute in SQL too (fastpath.py):
+    """One dedupe-key part, unambiguous and simple enough to compute in SQL too (migration 0006):
     null ``~``, booleans ``t``/``f``, integers in decimal, text as ``<utf-8 bytes>:<text>``."""
     if value is None:
         return "~"
@@ -121,15 +121,6 @@ class Location:
     page: str
     bucket_index: int | None
     result_index: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "endpoint": self.endpoint,
-            "scenario": self.scenario,
-            "page": self.page,
-            "bucketIndex": self.bucket_index,
-            "resultIndex": self.result_index,
-        }
 
 
 Rank = tuple[str, str, int, int, int]

@@ -150,7 +150,7 @@ def _schema(name: str) -> dict[str, Any]:
     return json.loads(path.read_text(encoding="utf-8"))  # type: ignore[no-any-return]
 
 
-# Imported in the functions: a replay whose pages all take the SQL fast path never validates
+# Imported in the functions: a replay whose pages all take the SQL engine never validates
 # in Python, and one whose pages are all valid never needs python-jsonschema's explanations.
 @cache
 def _fast(name: str) -> Any:

@@ -12,6 +12,7 @@ import duckdb
 import jsonschema
 import pytest
 
+from harness.endpoints import ENDPOINTS, REGISTRY
 from harness.live import sync
 from harness.live.client import AdminClient, RateLimitLog
 from harness.live.server import AdminApiServer, serving
@@ -81,6 +82,21 @@ def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServ
     assert "/v1/organization/projects/proj_xyz890/users" not in paths
     assert "/v1/organization/projects/proj_abc123/users" in paths
     assert all(entry.status == 200 for entry in api.log)
+
+
+def test_sync_reads_every_endpoint_of_the_registry(corpus: Corpus, api: AdminApiServer) -> None:
+    """Every endpoint the registry has is asked for (per-project lists for each project,
+    with the registry's page size and list parameters), so a new one is never skipped."""
+    assert _sync(corpus, api) == 0
+    asked = {(e.path, e.query) for e in api.log}
+    for endpoint in ENDPOINTS:
+        path = endpoint.api_path.replace("{project_id}", "proj_abc123")
+        queries = [parse_qs(q) for p, q in asked if p == path]
+        assert queries, f"sync never asked for {endpoint.name}"
+        assert all(q["limit"] == [str(endpoint.max_limit)] for q in queries)
+        for name, value in endpoint.list_query:
+            assert all(q[name] == [str(value).lower()] for q in queries)
+    assert set(corpus.report_json()["endpoints"]) == set(REGISTRY)
 
 
 def test_sync_asks_for_valid_page_sizes_and_groupings(corpus: Corpus, api: AdminApiServer) -> None:

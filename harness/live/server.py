@@ -24,12 +24,10 @@ from urllib.parse import parse_qsl, urlsplit
 
 from .. import endpoints, fixtures
 from ..endpoints import Endpoint
-from ..models import BUCKET_SECONDS, Scenario
+from ..models import Scenario
 from .client import ARRAY_PARAMS
 
-LIMITS = {"1m": 1440, "1h": 168, "1d": 31}
 SCENARIO_HEADER = "X-Harness-Scenario"
-ARCHIVED_400 = ("project_users", "project_service_accounts")
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ class Corpus:
             if scenario.endpoint.name == "projects":
                 for page in pages:
                     for item in page.body.get("data") or []:
-                        if item.get("archived_at") is not None or item.get("status") == "archived":
+                        if endpoints.project_archived(item):
                             corpus.archived.add(item["id"])
         return corpus
 
@@ -234,14 +232,15 @@ class AdminApiServer(ThreadingHTTPServer):
     def _invalid(
         self, endpoint: Endpoint, project: str | None, query: dict[str, Any]
     ) -> tuple[int, bytes] | None:
-        if endpoint.name in ARCHIVED_400 and project in self.corpus.archived:
+        if endpoint.archived_400 and project in self.corpus.archived:
             return _error(400, f"Project {project} is archived")
         limit = query.get("limit")
         if endpoint.bucketed:
             width = query.get("bucket_width", "1d")
-            if width not in BUCKET_SECONDS or (endpoint.name == "costs" and width != "1d"):
+            widest = endpoint.page_limit(width)
+            if widest is None:
                 return _error(400, f"Invalid bucket_width {width!r}", "bucket_width")
-            cap = endpoint.max_limit if endpoint.name == "costs" else LIMITS[width]
+            cap = widest
             unknown = set(query.get("group_by", [])) - set(endpoint.dimension_names)
             if unknown:
                 return _error(

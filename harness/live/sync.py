@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import checksums, pipeline, times
-from ..endpoints import ENDPOINTS, REGISTRY, Endpoint
+from ..endpoints import ENDPOINTS, REGISTRY, Endpoint, project_archived
 from ..errors import ArgumentError
 from ..models import Page, Request, Scenario
 from ..store import connect, cursors, migrate
@@ -27,14 +27,15 @@ from ..store.ingest import DEFAULT_UPSERT_MODE, UpsertMode
 from .client import AdminClient
 
 DAY = 86400
-DIRECTORY_ORDER = ("projects", "users", "certificates", "admin_api_keys")
-PER_PROJECT = (
-    "project_api_keys",
-    "project_certificates",
-    "project_users",
-    "project_service_accounts",
+# Every list of the registry: the organization's first (projects before all: the per-project
+# lists are read for each project it names), then each project's.
+ORGANIZATION_LISTS = tuple(
+    sorted(
+        (e for e in ENDPOINTS if not e.bucketed and not e.per_project),
+        key=lambda e: e.name != "projects",
+    )
 )
-NEEDS_ACTIVE_PROJECT = ("project_users", "project_service_accounts")
+PROJECT_LISTS = tuple(e for e in ENDPOINTS if e.per_project)
 # group_by values added to the API after 2025 (see ADMIN_API.md [new]): not requested by default.
 NEW_DIMENSIONS = {"costs": ("api_key_id",)}
 
@@ -137,26 +138,20 @@ def fetch_all(
     if options.until <= options.since:
         raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
     fetcher = _Fetcher(client, times.iso(now), on_page)
-    projects = fetcher.chain(
-        REGISTRY["projects"], {"limit": REGISTRY["projects"].max_limit, "include_archived": True}
-    )
-    archived = {
-        item["id"]
-        for page in projects
-        for item in page.body.get("data") or []
-        if item.get("archived_at") is not None or item.get("status") == "archived"
-    }
-    project_ids = sorted({item["id"] for page in projects for item in page.body.get("data") or []})
-    for name in DIRECTORY_ORDER[1:]:
-        if name in wanted:
-            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit})
-    for name in PER_PROJECT:
-        if name not in wanted:
+    items: list[dict[str, Any]] = []
+    for endpoint in ORGANIZATION_LISTS:
+        if endpoint.name in wanted or endpoint.name == "projects":
+            pages = fetcher.chain(endpoint, _list_query(endpoint))
+            if endpoint.name == "projects":
+                items = [item for page in pages for item in page.body.get("data") or []]
+    archived = {item["id"] for item in items if project_archived(item)}
+    for endpoint in PROJECT_LISTS:
+        if endpoint.name not in wanted:
             continue
-        for project in project_ids:
-            if name in NEEDS_ACTIVE_PROJECT and project in archived:
-                continue
-            fetcher.chain(REGISTRY[name], {"limit": REGISTRY[name].max_limit}, project)
+        for project in sorted({item["id"] for item in items}):
+            if endpoint.archived_400 and project in archived:
+                continue  # the API answers 400
+            fetcher.chain(endpoint, _list_query(endpoint), project)
 
     synced_to = _synced_to(options.db)
     since, until = int(options.since.timestamp()), int(options.until.timestamp())
@@ -177,6 +172,10 @@ def fetch_all(
             query["group_by"] = group_by(endpoint)
         fetcher.chain(endpoint, query)
     return fetcher.loaded
+
+
+def _list_query(endpoint: Endpoint) -> dict[str, Any]:
+    return {"limit": endpoint.max_limit, **dict(endpoint.list_query)}
 
 
 def capture(loaded: pipeline.Loaded, root: Path) -> None:

@@ -23,8 +23,8 @@ WORKSPACE_CHECKPOINT_THRESHOLD = "1TB"  # never, in practice: see workspace()
 # Rows per row group that this process writes into the database file (a setting of the attach,
 # not stored in the file). DuckDB compresses and writes each full row group while the INSERT
 # runs, on every core; what is left of a partial one waits for COMMIT, on one core. With the
-# default 122,880, every endpoint smaller than that (most of them) was compressed at commit:
-# 0.25 s of a 1M-result replay, against none at 16,384, for the same file size.
+# default 122,880, every endpoint smaller than that (most of them) was compressed at commit,
+# on one core; at 16,384 none is, for the same file size (docs/performance.md).
 WRITE_ROW_GROUP = 16_384
 
 
@@ -93,7 +93,7 @@ def attach(con: duckdb.DuckDBPyConnection, path: Path) -> None:
         workspace_db, _ = location(con)
         con.execute(f"ATTACH '{_quoted(path)}' AS {TARGET} (ROW_GROUP_SIZE {WRITE_ROW_GROUP})")
         # New tables go to the file; staged rows are still found by name in the workspace's
-        # main schema (fastdedupe.stage's views, store/ingest.stage's tables).
+        # main schema (the SQL engine's staged views, store/ingest.stage's tables).
         con.execute(f"SET search_path = '{TARGET}.main,{workspace_db}.main'")
     except duckdb.Error as exc:
         raise _translate(exc, path) from exc

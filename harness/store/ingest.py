@@ -4,7 +4,7 @@ Default ``update-insert``: ``UPDATE ... FROM`` then ``INSERT ... WHERE NOT EXIST
 original ingestion job did, matching rows on the key columns ``dedupe_key`` is computed from
 (nulls equal), with no index. Option ``merge``: one ``MERGE INTO``. Both write identical tables
 (a test proves it); rows whose values are unchanged are not touched, so a re-run is cheap.
-See README, Storage, for the measurements.
+docs/performance.md has the measurements.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from .tables import METADATA, key_columns, rows_table, stored_columns, value_col
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
-# A first load is the same plain INSERT in either mode, and re-runs measured equally fast on a
-# 1M-result corpus (README, Storage): update-insert stays the default, as the original job had.
+# A first load is the same plain INSERT in either mode, and re-runs measured equally fast
+# (docs/performance.md): update-insert stays the default, as the original job had.
 DEFAULT_UPSERT_MODE: UpsertMode = "update-insert"
 
 # How each column type travels as a list parameter: timestamps as Unix seconds (to_timestamp()
@@ -124,8 +124,8 @@ def count_writes(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> WriteCou
 
 
 # DuckDB scans a table on one thread per 122,880 rows, so an INSERT from fewer rows runs on one
-# core (the six mid-size endpoints of a 1M-result replay: 0.26 s). Read as the UNION ALL of
-# parts, one per thread, the same rows insert in 0.17 s. Every part but the last holds whole
+# core. Read as the UNION ALL of parts, one per thread, the same rows insert on every core
+# (docs/performance.md). Every part but the last holds whole
 # row groups of the file (16,384 rows): parts that ended in partial row groups each left one
 # to compress at checkpoint, which took back what the parallel insert saved.
 _SCAN_ROWS = 122_880

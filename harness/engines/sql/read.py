@@ -1,4 +1,4 @@
-"""The fast path's one scan: DuckDB reads an endpoint's page files into ``fp_all``.
+"""The SQL engine's one scan: DuckDB reads an endpoint's page files into ``fp_all``.
 
 ``read_json`` is given the registry's columns, so there is no type inference (it samples only 32
 files): integers as DOUBLE (a JSON number is parsed once; reading it as text and casting that
@@ -6,11 +6,11 @@ cost a fifth of the scan), every other scalar as text. Values are cast in SQL, a
 marks any value its type forbids. What the read converts leniently (``"5"`` or ``true`` to 5,
 ``7`` to ``'7'``) shows in the token counts instead (tokens.py). The scan flattens
 straight into one row per result, plus one per empty bucket and empty page, each with its file's
-capture rank, the typed values, hashes of its key and values (for fastdedupe.py), and the keys
+capture rank, the typed values, hashes of its key and values (for dedupe.py), and the keys
 and strings its bucket and page envelopes held (the results' are counted from the typed columns:
 seen_in_results; both for tokens.py's balance). ``fp_meta`` holds one row per page file.
 Both are tables of the connection's current schema, not temp tables: once pruned to the
-winners they are the staged rows, which the connection that ingests reads (fastpath.start_all).
+winners they are the staged rows, which the connection that ingests reads (parallel.start_all).
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ _PEEK = 1 << 16
 
 
 class Declined(Exception):
-    """The fast path will not vouch for this endpoint; the Python stages take over."""
+    """The SQL engine will not vouch for this endpoint; the reference engine takes over."""
 
 
 def file_key(path: Path | str) -> str:
@@ -127,7 +127,7 @@ def _columns(endpoint: Endpoint) -> str:
     )
 
 
-# Below 2**53 a double holds every integer exactly; past it the Python path decides.
+# Below 2**53 a double holds every integer exactly; past it the reference engine decides.
 _EXACT = 2**53
 
 
@@ -226,7 +226,7 @@ def read(
     """``fp_all``: every result, empty bucket and empty page of the endpoint, typed.
 
     ``json_format``: read_json's ``format``; both read a file holding several values as
-    several pages, which fastpath.py refuses."""
+    several pages, which checks.seen refuses."""
     typed, bad = _fields(endpoint)
     start, start_bad = _integer("ws_raw")
     end, end_bad = _integer("we_raw")

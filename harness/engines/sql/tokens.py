@@ -1,4 +1,4 @@
-"""Token counts of a JSON text: the evidence fastpath.py balances against DuckDB's typed read.
+"""Token counts of a JSON text: the evidence stage.settle balances against DuckDB's typed read.
 
 DuckDB reads page files with an explicit column list taken from the registry, which is fast but
 blind: keys it was not told about are skipped, and it converts leniently (a number where a string

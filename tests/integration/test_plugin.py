@@ -11,6 +11,14 @@ import pytest
 from harness import checksums
 from helpers import BASIC, edit_counter
 
+# The usage scenarios these tests touch; each scenario's snapshot also holds the directory
+# listings, so those all come along.
+USAGE_USED = (
+    "costs/basic",
+    "usage_completions/dual",
+    "usage_images/daily",
+    "usage_moderations/daily",
+)
 TEST_FILE = """
 def test_scenario(harness_report, harness_snapshot):
     assert harness_report == harness_snapshot
@@ -19,14 +27,20 @@ def test_scenario(harness_report, harness_snapshot):
 
 @pytest.fixture
 def project(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A repository with the bundled corpus, its snapshots and one scenario test module."""
+    """A repository with part of the basic corpus (the listings and the usage scenarios these
+    tests touch), their snapshots and one scenario test module."""
     # When this suite itself runs under xdist, the inner pytest must not believe it is a worker.
     for name in ("PYTEST_XDIST_WORKER", "PYTEST_XDIST_WORKER_COUNT", "PYTEST_XDIST_TESTRUNUID"):
         monkeypatch.delenv(name, raising=False)
     root = pytester.path
-    shutil.copytree(BASIC / "fixtures", root / "fixtures")
-    shutil.copytree(BASIC / "snapshots", root / "snapshots")
-    shutil.copy(BASIC / "CHECKSUMS.sha256", root / "CHECKSUMS.sha256")
+    every = sorted(str(p.relative_to(BASIC / "fixtures")) for p in BASIC.glob("fixtures/*/*"))
+    listings = [s for s in every if not s.startswith(("usage_", "costs/"))]
+    for scenario in [*USAGE_USED, *listings]:
+        shutil.copytree(BASIC / "fixtures" / scenario, root / "fixtures" / scenario)
+        snapshot = Path("snapshots", f"{scenario}.json")
+        (root / snapshot).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(BASIC / snapshot, root / snapshot)
+    checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
     (root / "tests").mkdir()
     (root / "tests" / "test_pytester_scenarios.py").write_text(TEST_FILE)
     (root / "pytest.ini").write_text("[pytest]\ntestpaths = tests\naddopts = -p no:benchmark\n")

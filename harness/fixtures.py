@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import endpoints, times
+from . import endpoints, jsontext, times
 from .errors import ArgumentError, LayoutError, MalformedJSONError, PathError, Problem
 from .models import Page, Request, Scenario
 
@@ -24,30 +24,35 @@ PAGE_NAME = re.compile(r"^page-(\d+)\.json$")
 SOURCES = ("recorded", "synthesized")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
-
-
 def parse_json(path: Path, data: bytes) -> Any:
-    """Parse fixture bytes; any defect becomes MalformedJSONError naming file, line and column."""
+    """Parse fixture bytes as strict JSON (jsontext.py); any defect becomes MalformedJSONError
+    naming file, line and column."""
+    hint = "restore the verbatim API response body, then run `harness checksums --write`"
     try:
-        return json.loads(data.decode("utf-8"), parse_constant=_reject_constant)
+        text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise MalformedJSONError(
             f"{path}: not UTF-8 text",
             [Problem(f"byte {exc.start} is not UTF-8", file=str(path))],
             hint="save the file as UTF-8 JSON, then run `harness checksums --write`",
         ) from exc
+    try:
+        return jsontext.loads(text)
     except json.JSONDecodeError as exc:
+        where, message = (exc.lineno, exc.colno), exc.msg
+    except jsontext.StrictnessError as exc:
+        where, message = jsontext.line_column(text, exc.position), exc.message
+    except RecursionError as exc:
         raise MalformedJSONError(
             f"{path}: malformed JSON",
-            [Problem(f"line {exc.lineno} column {exc.colno}: {exc.msg}", file=str(path))],
-            hint="restore the verbatim API response body, then run `harness checksums --write`",
+            [Problem("nested too deeply to parse", file=str(path))],
+            hint=hint,
         ) from exc
-    except ValueError as exc:
-        raise MalformedJSONError(
-            f"{path}: malformed JSON", [Problem(str(exc), file=str(path))]
-        ) from exc
+    raise MalformedJSONError(
+        f"{path}: malformed JSON",
+        [Problem(f"line {where[0]} column {where[1]}: {message}", file=str(path))],
+        hint=hint,
+    )
 
 
 def _read_bytes(path: Path) -> bytes:

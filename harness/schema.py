@@ -23,6 +23,8 @@ SCHEMA_ID = "urn:harness:schema:{name}"
 BUCKET_KEYS = frozenset({"object", "start_time", "end_time", "results"})
 # What a BIGINT column holds: a larger integer is refused here, not by the database mid-ingest.
 COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+# What a DECIMAL(38,18) column holds: 20 digits before the point.
+MONEY_LIMIT = 10**20
 
 
 def schema_dir() -> Path:
@@ -40,7 +42,11 @@ def _field_schema(f: Field) -> dict[str, Any]:
             "type": "object",
             "required": ["value", "currency"],
             "properties": {
-                "value": {"type": "number"},
+                "value": {
+                    "type": "number",
+                    "exclusiveMinimum": -MONEY_LIMIT,
+                    "exclusiveMaximum": MONEY_LIMIT,
+                },
                 "currency": {"type": "string", "minLength": 1},
             },
         }

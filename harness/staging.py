@@ -1,7 +1,7 @@
 """Everything a run does before the database file is opened, in an in-memory workspace.
 
 Discovery first; then the checksum thread verifies every file (lending the SQL engine's pages
-to its token counter) while the SQL engine stages usage and costs, two endpoints at a time, and
+to its strict decode) while the SQL engine stages usage and costs, two endpoints at a time, and
 the reference engine stages the directory listings on a thread of its own. Whatever the SQL
 engine declines goes to the reference engine, which names every problem. The result,
 ``Prepared``, is what ``pipeline.py``'s transaction writes: a corpus that fails any check here
@@ -26,6 +26,7 @@ from .engines.sql import parallel
 from .engines.sql import stage as sql
 from .engines.sql import stats as sql_stats
 from .engines.sql.read import Declined
+from .engines.sql.validate import PageValidator
 from .models import Scenario
 from .stats import Staged
 from .store import workspace
@@ -66,13 +67,13 @@ def prepare(
     except BaseException:
         checksums.verify(manifest, fixtures_dir)  # a checksum problem wins over this one
         raise
-    counter = parallel.TokenCounter([s for s in selected if s.endpoint.bucketed])
+    validator = PageValidator(selected if fetch is None and engines.sql_enabled() else [])
     # Nothing needs the checksums before every endpoint is read, so they are computed beside
     # the engines. A checksum failure still wins over any error it may have caused downstream,
     # and nothing is written before it is known.
-    verification = checksums.Verification(manifest, fixtures_dir, counter).start()
+    verification = checksums.Verification(manifest, fixtures_dir, validator).start()
     try:
-        return _prepare(selected, fetch, now, counter, verification, allow_list)
+        return _prepare(selected, fetch, now, validator, verification, allow_list)
     except BaseException:
         verification.result()  # raises the checksum problems, if any, in place of this one
         raise
@@ -86,7 +87,7 @@ def _prepare(
     selected: list[Scenario],
     fetch: reference.Fetch | None,
     now: datetime,
-    counter: parallel.TokenCounter,
+    validator: PageValidator,
     verification: checksums.Verification,
     allow_list: Path | None,
 ) -> Prepared:
@@ -102,11 +103,11 @@ def _prepare(
             with ThreadPoolExecutor(1, thread_name_prefix="harness-lists") as early:
                 lists = early.submit(reference.stage_files, con, listed, now)
                 started = parallel.start_all(con, [(e, s) for e, s in todo if s], now, _take_ids)
-        verified = verification.result()  # token counts are complete
+        verified = verification.result()  # every page was decoded strictly
         staged = Staged()
         for name, result in started.items():
             try:
-                sql.settle(result, counter.counted)
+                sql.settle(result, validator)
             except Declined:
                 sql.discard(con, result.endpoint, result.schema)
                 continue

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -17,7 +16,7 @@ from hypothesis import strategies as st
 
 from harness import checksums, errors, fixtures, pipeline
 from harness.endpoints import ENDPOINTS
-from harness.engines.sql import checks, parallel, read, tokens
+from harness.engines.sql import checks, parallel, read, validate
 from harness.engines.sql import dedupe as sql_dedupe
 from harness.engines.sql import stage as sql_stage
 from harness.store import workspace
@@ -124,7 +123,7 @@ def test_fast_path_equals_the_reference(scenarios: Any, monkeypatch: pytest.Monk
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         _write(root, scenarios)
-        _assert_fast_path_accepts(root, balanced=True)
+        _assert_fast_path_accepts(root, strict=True)
         fast = replay_report(root, "fast.duckdb", monkeypatch, reference=False)
         slow = replay_report(root, "ref.duckdb", monkeypatch, reference=True)
         assert fast == slow
@@ -134,10 +133,10 @@ def test_fast_path_equals_the_reference(scenarios: Any, monkeypatch: pytest.Monk
         )
 
 
-def _assert_fast_path_accepts(root: Path, *, balanced: bool = False) -> None:
+def _assert_fast_path_accepts(root: Path, *, strict: bool = False) -> None:
     """The comparison means something only if SQL ran (it did not decline to the reference);
-    ``balanced``: and no page needed the reference validator (the token counts of every
-    page balance against what the typed read saw)."""
+    ``strict``: and no page needed the reference validator (the strict decode vouched for
+    every page)."""
     scenarios = fixtures.discover(root / "fixtures")
     con = workspace()
     try:
@@ -145,8 +144,9 @@ def _assert_fast_path_accepts(root: Path, *, balanced: bool = False) -> None:
             chosen = [s for s in scenarios if s.endpoint is endpoint]
             if endpoint.bucketed and chosen:
                 result = sql_stage.run(con, endpoint, chosen, pipeline.SNAPSHOT_NOW)
-                if balanced:
-                    assert checks.unbalanced(result.seen, {}) == []
+                if strict:
+                    validator = validate.PageValidator()
+                    assert checks.refused(endpoint, result.files, validator) == []
     finally:
         con.close()
 
@@ -324,47 +324,16 @@ def test_integers_written_oddly_replay_like_the_reference(
 def test_unusual_formatting_replays_like_the_reference(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Spaces before colons and escaped quotes defeat the token counts: the page is then
-    examined by the reference validator, and the result is the same."""
+    """Spaces before colons, escaped quotes and indentation: the strict decode reads them as
+    JSON, and the result is the same as the reference's."""
     last = _long_chain(tmp_path)
     body = json.loads(last.read_text())
     body["data"][0]["results"][0]["model"] = 'gpt-4o "mini"'
     last.write_text(json.dumps(body, indent=1, separators=(",", " : ")))
     checksums.write(tmp_path / "CHECKSUMS.sha256", tmp_path / "fixtures")
-    _assert_fast_path_accepts(tmp_path)
+    _assert_fast_path_accepts(tmp_path, strict=True)
     fast = replay_report(tmp_path, "fast.duckdb", monkeypatch, reference=False)
     assert fast == replay_report(tmp_path, "ref.duckdb", monkeypatch, reference=True)
-
-
-def _reference_tokens(data: bytes) -> tokens.Tokens:
-    """tokens.count spelled plainly: the 2-byte patterns cannot overlap themselves, and a
-    key's value starts after its colon and any whitespace."""
-    values = re.findall(rb'":[ \t\r\n]*(?=(.?))', data, re.DOTALL)
-    return tokens.Tokens(
-        quotes=data.count(b'"'),
-        escaped=data.count(b'\\"'),
-        keys=len(values),
-        nulls=values.count(b"n"),
-        literals=values.count(b"t") + values.count(b"f"),
-    )
-
-
-@settings(max_examples=300, deadline=None)
-@given(text=st.text(alphabet='"\\:ntf ,[]{}x\n', max_size=60))
-def test_token_counts_match_their_plain_definition(text: str) -> None:
-    assert tokens.count(text.encode()) == _reference_tokens(text.encode())
-
-
-def test_token_counts() -> None:
-    text = b'{"a": null, "b": "x\\"y", "nullable": 1, "c":null, "d": [null], "e":\n true}'
-    counted = tokens.Tokens(quotes=15, escaped=1, keys=6, nulls=2, literals=1)
-    assert tokens.count(text) == counted
-    # keys seen: b, nullable, d, e (a and c hold nulls); strings seen: "x\"y"; literals: e
-    assert counted.balanced(keys_seen=4, strings_seen=1, literals_seen=1)
-    assert tokens.count(b'{"a": 1, "b": "x"}').balanced(2, 1, 0)
-    assert not tokens.count(b'{"a": 1, "b": 2}').balanced(2, 1, 0)  # a number read as text
-    assert not tokens.count(b'{"a": 1, "z": 2}').balanced(1, 0, 0)  # an unknown key
-    assert not tokens.count(b'{"a": true}').balanced(1, 0, 0)  # true read as a number
 
 
 def test_one_value_per_line_is_read_newline_delimited(tmp_path: Path) -> None:

@@ -1,5 +1,5 @@
 """The SQL engine's checks on ``fp_all``: the schema rules the typed read cannot see, page
-chains and bucket windows, and the balance of what the read saw against the bytes' tokens.
+chains and bucket windows, and the pages the strict decode (``validate.py``) did not vouch for.
 
 Twin of the reference engine's use of ``schema.py`` and ``chains.py``: on anything wrong these
 raise ``Declined``, and the reference engine then names each problem with its file and pointer.
@@ -7,9 +7,7 @@ raise ``Declined``, and the reference engine then names each problem with its fi
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import NamedTuple
 
 import duckdb
 
@@ -18,51 +16,28 @@ from ...endpoints import Endpoint
 from ...errors import HarnessError
 from ...models import Page, Scenario
 from ...store.connection import one
-from . import tokens
-from .read import Declined, file_key, seen_in_results
+from .read import Declined
+from .validate import PageValidator
 
 
-class Seen(NamedTuple):
-    """What the typed read saw in one page file, for tokens.Tokens.balanced."""
-
-    filename: str
-    keys: int
-    strings: int
-    literals: int  # true and false: has_more and boolean fields
-
-
-def seen(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> list[Seen]:
-    """(file, keys, strings, literals) the typed read saw in each page file; raises Declined
-    on a file that did not read as exactly one page."""
-    keys, strings, literals = seen_in_results(endpoint)
+def one_page_per_file(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The page files of the read; raises Declined on a file that did not read as exactly one
+    page (the strict decode refuses it too: this only keeps the read honest)."""
     # Grouped by the integer file id, then named: grouping by the file name cost twice as much.
     rows = con.execute(
-        "SELECT m.filename, coalesce(pages, 0), coalesce(keys, 0), coalesce(strings, 0), "
-        "coalesce(literals, 0) FROM fp_meta m LEFT JOIN (SELECT file_id, "
-        "count(*) FILTER (WHERE bucket_index = 0 AND result_index = 0) AS pages, "
-        f"sum(nkeys) + {keys} AS keys, sum(nstrings) + {strings} AS strings, "
-        f"count(has_more) + {literals} AS literals "
+        "SELECT m.filename, coalesce(pages, 0) FROM fp_meta m LEFT JOIN (SELECT file_id, "
+        "count(*) FILTER (WHERE bucket_index = 0 AND result_index = 0) AS pages "
         "FROM fp_all GROUP BY file_id) USING (file_id)"
     ).fetchall()
-    seen = []
-    for filename, pages, keys_seen, strings_seen, literals_seen in rows:
+    for filename, pages in rows:
         if pages != 1:
             raise Declined(f"{filename}: not exactly one JSON value")
-        seen.append(Seen(filename, int(keys_seen), int(strings_seen), int(literals_seen)))
-    return seen
+    return sorted(str(r[0]) for r in rows)
 
 
-def unbalanced(seen: list[Seen], counted: Mapping[str, tokens.Tokens]) -> list[str]:
-    """Files whose token counts do not balance against what the read saw (a file missing from
-    ``counted`` is read and counted here)."""
-    suspects = []
-    for s in seen:
-        found = counted.get(file_key(s.filename))
-        if found is None:
-            found = tokens.count(Path(s.filename).read_bytes())
-        if not found.balanced(s.keys, s.strings, s.literals):
-            suspects.append(s.filename)
-    return sorted(suspects)
+def refused(endpoint: Endpoint, files: list[str], validator: PageValidator) -> list[str]:
+    """The files the strict decode did not vouch for (validate.py)."""
+    return [f for f in files if validator.verdict(endpoint, f) is not None]
 
 
 def examine(

@@ -5,9 +5,9 @@ schema of its own. After its read an endpoint's checks run mostly on one core (D
 small table on one thread), so a second endpoint in flight keeps the other core busy. DuckDB's
 own pool shrinks meanwhile, so that the threads add up to the cores it had.
 
-``TokenCounter`` is what the checksum thread lends: while a page's bytes are in memory for
-their checksum, their JSON tokens are counted for ``stage.settle``, instead of reading the file
-a second time.
+``validate.PageValidator`` is what the checksum thread lends its bytes to: while a page is in
+memory for its checksum it is decoded strictly for ``stage.settle``, instead of being read a
+second time.
 
 ``HARNESS_SQL_WORKERS=1`` runs one endpoint at a time (to profile, or to rule this module out).
 """
@@ -19,15 +19,13 @@ import queue
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
-from pathlib import Path
 
 import duckdb
 
 from ...endpoints import Endpoint
 from ...models import Scenario
 from ...store.connection import location, one
-from . import tokens
-from .read import Declined, file_key
+from .read import Declined
 from .stage import FastResult, start
 
 WORKERS_ENV = "HARNESS_SQL_WORKERS"
@@ -37,20 +35,6 @@ def workers() -> int:
     """Endpoints in flight at once: 2, or HARNESS_SQL_WORKERS."""
     value = os.environ.get(WORKERS_ENV, "")
     return max(1, int(value)) if value.isdigit() else 2
-
-
-class TokenCounter:
-    """The checksum thread's inspect hook (checksums.Inspect): token counts of the SQL
-    engine's page files, keyed by file_key, read while their bytes are verified."""
-
-    def __init__(self, scenarios: list[Scenario]) -> None:
-        self.pages = {file_key(p) for s in scenarios for p in s.page_files}
-        self.counted: dict[str, tokens.Tokens] = {}
-
-    def __call__(self, path: Path, data: bytearray, size: int) -> None:
-        key = file_key(path)
-        if key in self.pages:
-            self.counted[key] = tokens.count(data, size)
 
 
 # Called on a worker's cursor after each endpoint it staged (staging takes the endpoint's

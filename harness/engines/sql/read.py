@@ -4,11 +4,10 @@
 files): integers as DOUBLE (a JSON number is parsed once; reading it as text and casting that
 cost a fifth of the scan), every other scalar as text. Values are cast in SQL, and a ``bad`` flag
 marks any value its type forbids. What the read converts leniently (``"5"`` or ``true`` to 5,
-``7`` to ``'7'``) shows in the token counts instead (tokens.py). The scan flattens
-straight into one row per result, plus one per empty bucket and empty page, each with its file's
-capture rank, the typed values, hashes of its key and values (for dedupe.py), and the keys
-and strings its bucket and page envelopes held (the results' are counted from the typed columns:
-seen_in_results; both for tokens.py's balance). ``fp_meta`` holds one row per page file.
+``7`` to ``'7'``) never gets this far: every page was decoded strictly first (validate.py). The
+scan flattens straight into one row per result, plus one per empty bucket and empty page, each
+with its file's capture rank, the typed values, and hashes of its key and values (for
+dedupe.py). ``fp_meta`` holds one row per page file.
 Both are tables of the connection's current schema, not temp tables: once pruned to the
 winners they are the staged rows, which the connection that ingests reads (parallel.start_all).
 """
@@ -53,7 +52,7 @@ class Declined(Exception):
 
 
 def file_key(path: Path | str) -> str:
-    """How token counts are keyed: the same file under any relative spelling."""
+    """How verdicts on pages are keyed: the same file under any relative spelling."""
     return os.path.abspath(path)
 
 
@@ -134,7 +133,7 @@ _EXACT = 2**53
 def _integer(raw: str) -> tuple[str, str]:
     """An integer read as a double: whole and exact, as JSON Schema's integer (1.0 and 1e3
     are integers, and normalize.whole makes them ints); 1.5, NaN and 1e300 are not. An object or
-    array fails the read; a string or true read as a number unbalances the token counts."""
+    array fails the read; a string or true read as a number never passed the strict decode."""
     typed = f"TRY_CAST({raw} AS BIGINT)"
     return typed, f"({raw} IS NOT NULL AND NOT ({raw} = trunc({raw}) AND abs({raw}) < {_EXACT}))"
 
@@ -182,32 +181,6 @@ def _fields(endpoint: Endpoint) -> tuple[list[str], list[str]]:
     return typed, bad
 
 
-def seen_in_results(endpoint: Endpoint) -> tuple[str, str, str]:
-    """(keys, string values, true/false values) the read saw in results, as aggregates over
-    ``fp_all``.
-
-    Counted from the typed columns (a count over a column costs next to nothing; the same sum
-    per row cost a tenth of the read). A typed value is set only where its raw value was, so
-    these never count more than the read saw; where they count less (a value its type refuses,
-    which fails the schema check anyway; two aliases of one field; a money object without a
-    value) the file does not balance and goes to the reference validator."""
-    keys = ["count(result_object)"]
-    strings = ["count(result_object)"]
-    literals = ["0"]
-    for f in endpoint.fields:
-        if f.type == "money":
-            # the object's own key, then its value and currency
-            keys += [f"2 * count({f.name}_value)", f"count({f.name}_currency)"]
-            strings.append(f"count({f.name}_currency)")
-            continue
-        keys.append(f"count({f.name})")
-        if f.type == "string":
-            strings.append(f"count({f.name})")
-        if f.type == "boolean":
-            literals.append(f"count({f.name})")
-    return " + ".join(keys), " + ".join(strings), " + ".join(literals)
-
-
 def one_per_line(files: list[str]) -> bool:
     """Whether the pages look like one JSON value per line (what API clients and synth write):
     DuckDB reads those newline-delimited, about a third faster. Only the first file's start is
@@ -226,7 +199,7 @@ def read(
     """``fp_all``: every result, empty bucket and empty page of the endpoint, typed.
 
     ``json_format``: read_json's ``format``; both read a file holding several values as
-    several pages, which checks.seen refuses."""
+    several pages, which checks.one_page_per_file refuses."""
     typed, bad = _fields(endpoint)
     start, start_bad = _integer("ws_raw")
     end, end_bad = _integer("we_raw")
@@ -241,19 +214,6 @@ def read(
     )
     # A null inside data or results is not an empty list's placeholder row: refuse it.
     hole = "(bnull AND nb > 0) OR (res IS NULL AND nr > 0)"
-    bucket_keys = (
-        "CASE WHEN ri = 0 AND NOT bnull THEN (bo IS NOT NULL)::INTEGER + (ws_raw IS NOT NULL)"
-        "::INTEGER + (we_raw IS NOT NULL)::INTEGER + (NOT rnull)::INTEGER ELSE 0 END"
-    )
-    page_keys = (
-        "CASE WHEN bi = 0 AND ri = 0 THEN (po IS NOT NULL)::INTEGER + (hm IS NOT NULL)::INTEGER"
-        " + (np IS NOT NULL)::INTEGER + (NOT dnull)::INTEGER ELSE 0 END"
-    )
-    bucket_strings = "CASE WHEN ri = 0 AND NOT bnull THEN (bo IS NOT NULL)::INTEGER ELSE 0 END"
-    page_strings = (
-        "CASE WHEN bi = 0 AND ri = 0 THEN (po IS NOT NULL)::INTEGER + (np IS NOT NULL)::INTEGER "
-        "ELSE 0 END"
-    )
     names = [n for n, _ in value_columns(endpoint)]
     biggest = max(os.path.getsize(f) for f in files) + 1
     # Empty lists unnest to no rows; [NULL] in their place keeps one row for each.
@@ -268,8 +228,6 @@ def read(
         "(file_id << 40) | (bi::BIGINT << 20) | ri::BIGINT AS rank, "
         f"{start} AS window_start, {end} AS window_end, res.object AS result_object, "
         f"{', '.join(typed)}, "
-        f"{bucket_keys} + {page_keys} AS nkeys, "
-        f"{bucket_strings} + {page_strings} AS nstrings, "
         f"{hole} OR {bucket_bad} OR {page_bad} OR "
         f"(res IS NOT NULL AND ({' OR '.join(bad)})) AS bad, "
         "CASE WHEN bi = 0 AND ri = 0 THEN po END AS page_object, "

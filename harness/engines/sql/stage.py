@@ -13,11 +13,10 @@ two endpoints at a time, each on a cursor and in a schema of its own):
 3. ``dedupe.py`` and ``stats.py``: winners by capture rank, statistics, then ``fp_all`` pruned
    to the winners behind the staged view that ``store/ingest.py`` upserts from. Steps 1-3
    are start().
-4. settle(), once the checksums are verified: the bytes' token counts (``tokens.py``) must
-   balance against the keys, strings and true/false values the read saw; a file that does
-   not balance (an unknown field, odd formatting) is checked by the reference validator,
-   which also names its unknown fields. Settling last lets the checksum thread count tokens
-   while DuckDB reads.
+4. settle(), once the checksums are verified: every page must have passed the strict decode
+   of its verified bytes (``validate.py``, on the checksum thread while DuckDB reads); a page
+   it did not vouch for (an unknown field, say) is checked by the reference validator, which
+   also names its unknown fields, and any problem there declines the endpoint.
 
 Whenever this engine finds anything wrong it raises ``Declined``, and the reference engine
 takes the endpoint, to report each problem with its file, page and pointer.
@@ -25,7 +24,6 @@ takes the endpoint, to report each problem with its file, page and pointer.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -36,9 +34,10 @@ from ...models import Scenario
 from ...stats import EndpointStats, ScenarioRun
 from ...store.connection import location
 from ...store.ingest import staged_table
-from . import dedupe, stats, tokens
-from .checks import Seen, examine, page_chains, schema_rules, seen, unbalanced
+from . import dedupe, stats
+from .checks import examine, one_page_per_file, page_chains, refused, schema_rules
 from .read import FORMATS, Declined, meta_table, one_per_line, read
+from .validate import PageValidator
 
 
 @dataclass
@@ -47,7 +46,7 @@ class FastResult:
     scenarios: list[Scenario]
     runs: list[ScenarioRun]
     stats: EndpointStats
-    seen: list[Seen]  # for settle()
+    files: list[str]  # the page files, for settle()
     schema: str  # where the staged rows are kept (dedupe.stage): for discard()
 
 
@@ -58,7 +57,7 @@ def start(
     now: datetime,
 ) -> FastResult:
     """Read, validate, dedupe and stage every page of ``endpoint``; raises Declined. The
-    result is provisional until settle() has balanced it against the token counts. The
+    result is provisional until settle() has held it to the strict decode. The
     staged rows are kept in ``con``'s current schema, behind a view in the database's main
     schema (dedupe.stage)."""
     files = meta_table(con, scenarios)
@@ -73,7 +72,7 @@ def start(
     staged = ""
     try:
         schema_rules(con, endpoint)
-        saw = seen(con, endpoint)
+        files = one_page_per_file(con)
         chain_results = page_chains(con, scenarios)
         spans = dedupe.group(con, endpoint)
         figures, raw = stats.stats(con, endpoint, [s.name for s in scenarios], spans)
@@ -90,14 +89,16 @@ def start(
     for s in scenarios:
         chain, buckets = chain_results[s.name]
         runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain))
-    return FastResult(endpoint, scenarios, runs, figures, saw, staged)
+    return FastResult(endpoint, scenarios, runs, figures, files, staged)
 
 
-def settle(result: FastResult, counted: Mapping[str, tokens.Tokens]) -> None:
-    """Balance a started endpoint against the token counts of its verified bytes: files that
-    do not balance go to the reference validator, which names their unknown fields; raises
-    Declined on any schema error there (discard() the endpoint, then run the reference engine)."""
-    found = examine(result.endpoint, result.scenarios, unbalanced(result.seen, counted))
+def settle(result: FastResult, validator: PageValidator) -> None:
+    """Hold a started endpoint to the strict decode of its verified bytes: files it did not
+    vouch for go to the reference validator, which names their unknown fields; raises
+    Declined on any problem there (discard() the endpoint, then run the reference engine)."""
+    found = examine(
+        result.endpoint, result.scenarios, refused(result.endpoint, result.files, validator)
+    )
     for run in result.runs:
         run.unknown_fields |= found.get(run.scenario.name, set())
 
@@ -121,13 +122,13 @@ def run(
     endpoint: Endpoint,
     scenarios: list[Scenario],
     now: datetime,
-    counted: Mapping[str, tokens.Tokens] | None = None,
+    validator: PageValidator | None = None,
 ) -> FastResult:
-    """start() and settle() in one: ``counted`` holds token counts by file_key (files missing
-    from it are read and counted here); raises Declined, leaving nothing staged."""
+    """start() and settle() in one: ``validator`` holds the strict decode's verdicts (pages it
+    has not seen are decoded here); raises Declined, leaving nothing staged."""
     result = start(con, endpoint, scenarios, now)
     try:
-        settle(result, counted or {})
+        settle(result, validator or PageValidator())
     except Declined:
         discard(con, endpoint)
         raise

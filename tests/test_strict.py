@@ -5,6 +5,7 @@ page is stored alike. One test per bad input, named after it."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,19 @@ from helpers import Corpus, db_contents
 
 PAGE = "usage_completions/basic"
 COSTS = "costs/basic"
+KEEP = (PAGE, COSTS, "projects/all")
+
+
+@pytest.fixture
+def corpus(corpus: Corpus) -> Corpus:
+    """The basic corpus cut down to the two pages these tests edit (and the projects they
+    name): every verdict is still the whole pipeline's, at a fraction of a replay's cost."""
+    for folder in corpus.fixtures.glob("*/*"):
+        if str(folder.relative_to(corpus.fixtures)) not in KEEP:
+            shutil.rmtree(folder)
+    corpus.rehash()
+    return corpus
+
 
 Verdict = tuple[str, list[str]] | dict[str, Any]
 
@@ -226,3 +240,22 @@ def test_control_characters_escaped_and_raw(
     assert isinstance(_both(corpus, monkeypatch), dict)
     _edit_text(corpus, PAGE, lambda t: t.replace("tab\\there", "tab\there", 1))  # a raw tab
     _refused(_both(corpus, monkeypatch), "MalformedJSONError", "Invalid control character")
+
+
+@pytest.mark.parametrize("shift", ["", "a"])
+def test_a_duplicate_name_beside_non_ascii_text(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, shift: str
+) -> None:
+    """Found by the fuzzer: DuckDB quotes the object in its error, cut inside a UTF-8
+    character, and the Python client raised UnicodeDecodeError (exit 2, a "defect"). The
+    two shifts put the cut on either byte of a two-byte character."""
+    body = corpus.read(PAGE)
+    first = body["data"][0]["results"][0]
+    text = json.dumps(
+        {"model": shift + "é" * 60, **{k: v for k, v in first.items() if k != "model"}}
+    )
+    text = text[:-1] + ', "output_tokens": 1}'
+    page = json.dumps(body).replace(json.dumps(first), text, 1)
+    corpus.page(PAGE).write_text(page)
+    corpus.rehash()
+    _refused(_both(corpus, monkeypatch), "MalformedJSONError", "duplicate name")

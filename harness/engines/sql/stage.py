@@ -66,7 +66,9 @@ def start(
         try:
             read(con, endpoint, files, json_format)
             break
-        except duckdb.Error as exc:
+        # DuckDB quotes the offending text in its message, cut at a byte count: a cut inside
+        # a UTF-8 character surfaces as UnicodeDecodeError instead of duckdb.Error.
+        except (duckdb.Error, UnicodeDecodeError) as exc:
             if n == len(formats):
                 raise Declined(f"DuckDB could not read the pages: {exc}") from exc
     staged = ""

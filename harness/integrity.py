@@ -98,11 +98,10 @@ def unknown_projects(
     from the projects fixtures (staged_projects in the workspace). reference_ids() must have
     run: the rows are searched only for a project id that is missing."""
     issues = []
-    for endpoint in staged:
-        if not endpoint.bucketed or "project_id" not in endpoint.dimension_names:
-            continue
-        missing = "project_id IS NOT NULL AND project_id NOT IN (SELECT id FROM staged_projects)"
-        if not _any_id(con, endpoint, missing):
+    missing = "project_id IS NOT NULL AND project_id NOT IN (SELECT id FROM staged_projects)"
+    named = [e for e in staged if e.bucketed and "project_id" in e.dimension_names]
+    for endpoint, found in zip(named, _any_ids(con, [(e, missing) for e in named]), strict=True):
+        if not found:
             continue
         rows = con.execute(
             f"SELECT project_id, source_scenario, source_page, bucket_index, result_index "
@@ -162,9 +161,14 @@ def sort_issues(issues: list[dict[str, Any]]) -> list[dict[str, Any]]:
     )
 
 
-def _row_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
-    row = one(con.execute(f"SELECT count(*) FROM {table}"))
-    return int(row[0]) if row else 0
+def _row_counts(con: duckdb.DuckDBPyConnection, tables: set[str]) -> dict[str, int]:
+    """Rows of each table, in one query."""
+    names = sorted(tables)
+    if not names:
+        return {}
+    row = one(con.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in names)))
+    assert row is not None
+    return {name: int(count) for name, count in zip(names, row, strict=True)}
 
 
 def _dangling_where(endpoint: Endpoint, ref: Reference) -> str:
@@ -198,11 +202,18 @@ def _ids_table(endpoint: Endpoint) -> str:
     return f"harness_ids_{endpoint.name}"
 
 
-def _any_id(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, where: str) -> bool:
-    """Whether a distinct value reference_ids() took matches ``where`` (over ``s``)."""
-    return bool(
-        con.execute(f"SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where} LIMIT 1").fetchall()
+def _any_ids(con: duckdb.DuckDBPyConnection, probes: list[tuple[Endpoint, str]]) -> list[bool]:
+    """For each (endpoint, where): whether a distinct value reference_ids() took matches
+    ``where`` (over ``s``). One query for all: each probe is cheap, a round trip is not."""
+    if not probes:
+        return []
+    flags = ", ".join(
+        f"EXISTS (SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where})"
+        for endpoint, where in probes
     )
+    row = one(con.execute(f"SELECT {flags}"))
+    assert row is not None
+    return [bool(flag) for flag in row]
 
 
 def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) -> None:
@@ -235,56 +246,56 @@ def relationship_issues(
     must have run on the workspace first."""
     issues: list[dict[str, Any]] = []
     unverifiable: list[dict[str, Any]] = []
-    loaded: dict[str, int] = {}  # rows per target table: many references name the same one
-    for endpoint in staged:
-        for ref in endpoint.references:
-            target = REGISTRY[ref.target]
-            if target.name not in ALWAYS_REQUIRED and target.table not in loaded:
-                loaded[target.table] = _row_count(con, target.table)
-            if loaded.get(target.table) == 0:
-                staged_rows = staged_table(endpoint)
-                count_row = one(
-                    con.execute(f"SELECT count(*) FROM {staged_rows} WHERE {ref.field} IS NOT NULL")
-                )
-                count = int(count_row[0]) if count_row else 0
-                if count:
-                    unverifiable.append(
-                        {
-                            "kind": ref.kind,
-                            "endpoint": endpoint.name,
-                            "field": ref.field,
-                            "count": count,
-                            "ids": [],
-                            "reason": f"no {target.name} fixtures were loaded",
-                        }
-                    )
-                continue
-            archived_ids: dict[str, list[str]] = {}
-            if not _any_id(con, endpoint, _dangling_where(endpoint, ref)):
-                continue  # every value resolves: no row to search
-            for ident, scenario, page, bucket, result, archived, project in con.execute(
-                _dangling_sql(endpoint, ref)
-            ).fetchall():
-                if archived:
-                    archived_ids.setdefault(project, []).append(ident)
-                    continue
-                issues.append(
-                    _issue(
-                        ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field
-                    )
-                )
-            for project, ids in sorted(archived_ids.items()):
+    pairs = [(endpoint, ref) for endpoint in staged for ref in endpoint.references]
+    loaded = _row_counts(  # rows per target table: many references name the same one
+        con, {REGISTRY[r.target].table for _, r in pairs if r.target not in ALWAYS_REQUIRED}
+    )
+    checked = [(e, r) for e, r in pairs if loaded.get(REGISTRY[r.target].table) != 0]
+    dangling = iter(_any_ids(con, [(e, _dangling_where(e, r)) for e, r in checked]))
+    for endpoint, ref in pairs:  # in the order of ``checked``, which holds its subsequence
+        target = REGISTRY[ref.target]
+        if loaded.get(target.table) == 0:
+            staged_rows = staged_table(endpoint)
+            count_row = one(
+                con.execute(f"SELECT count(*) FROM {staged_rows} WHERE {ref.field} IS NOT NULL")
+            )
+            count = int(count_row[0]) if count_row else 0
+            if count:
                 unverifiable.append(
                     {
                         "kind": ref.kind,
                         "endpoint": endpoint.name,
                         "field": ref.field,
-                        "count": len(ids),
-                        "ids": sorted(ids),
-                        "reason": f"project {project} is archived: the API answers 400 to its "
-                        f"{target.name.removeprefix('project_').replace('_', ' ')} list",
+                        "count": count,
+                        "ids": [],
+                        "reason": f"no {target.name} fixtures were loaded",
                     }
                 )
+            continue
+        archived_ids: dict[str, list[str]] = {}
+        if not next(dangling):
+            continue  # every value resolves: no row to search
+        for ident, scenario, page, bucket, result, archived, project in con.execute(
+            _dangling_sql(endpoint, ref)
+        ).fetchall():
+            if archived:
+                archived_ids.setdefault(project, []).append(ident)
+                continue
+            issues.append(
+                _issue(ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field)
+            )
+        for project, ids in sorted(archived_ids.items()):
+            unverifiable.append(
+                {
+                    "kind": ref.kind,
+                    "endpoint": endpoint.name,
+                    "field": ref.field,
+                    "count": len(ids),
+                    "ids": sorted(ids),
+                    "reason": f"project {project} is archived: the API answers 400 to its "
+                    f"{target.name.removeprefix('project_').replace('_', ' ')} list",
+                }
+            )
     return sort_issues(issues), unverifiable
 
 

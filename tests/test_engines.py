@@ -114,7 +114,7 @@ def _write(root: Path, scenarios: list[dict[str, Any]]) -> None:
 
 
 @settings(
-    max_examples=25,
+    max_examples=12,  # the fuzzer (test_fuzz.py) covers types and grammar; this, dedupe
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -7,13 +7,13 @@ import fuzz
 
 
 def test_the_engines_agree_on_mutated_pages() -> None:
-    summary = fuzz.run(seed=20261206, cases=500)
+    summary = fuzz.run(seed=20261206, cases=300)
     assert not summary.disagreements, "\n".join(
         f"{case.endpoint.name}: {case.mutations}: {problem}"
         for case, problem in summary.disagreements
     )
     # The sample means something only if it exercised both outcomes.
-    assert summary.stored > 20 and summary.refused > 200, summary.line()
+    assert summary.stored > 20 and summary.refused > 150, summary.line()
 
 
 def test_every_mutation_kind_can_be_drawn() -> None:

@@ -113,8 +113,9 @@ def _write(root: Path, scenarios: list[dict[str, Any]]) -> None:
     checksums.write(root / "CHECKSUMS.sha256", root / "fixtures")
 
 
+@pytest.mark.slow  # a differential run at scale: in the gate, not in the quick loop
 @settings(
-    max_examples=12,  # the fuzzer (test_fuzz.py) covers types and grammar; this, dedupe
+    max_examples=25,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

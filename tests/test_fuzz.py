@@ -3,17 +3,20 @@ reference engine agree on every mutated page. bench/fuzz_bench.py runs 20,000 ca
 
 from __future__ import annotations
 
+import pytest
+
 import fuzz
 
 
+@pytest.mark.slow  # a differential run at scale: in the gate, not in the quick loop
 def test_the_engines_agree_on_mutated_pages() -> None:
-    summary = fuzz.run(seed=20261206, cases=300)
+    summary = fuzz.run(seed=20261206, cases=500)
     assert not summary.disagreements, "\n".join(
         f"{case.endpoint.name}: {case.mutations}: {problem}"
         for case, problem in summary.disagreements
     )
     # The sample means something only if it exercised both outcomes.
-    assert summary.stored > 20 and summary.refused > 150, summary.line()
+    assert summary.stored > 20 and summary.refused > 200, summary.line()
 
 
 def test_every_mutation_kind_can_be_drawn() -> None:

@@ -18,6 +18,8 @@ from harness.synth import synthesize
 from helpers import db_contents, replay_report
 
 RESULTS = 2000
+# Differential runs at scale: the gate runs them, the quick loop (-m 'not slow') does not.
+pytestmark = pytest.mark.slow
 
 
 def test_a_synthetic_corpus_replays_alike_on_both_paths(

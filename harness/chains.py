@@ -3,8 +3,10 @@
 usage/costs: ``has_more`` true <=> ``next_page`` non-null <=> a next page file exists; no cursor
 repeats; bucket windows ordered, contiguous and aligned to ``bucket_width`` (the first may start at
 the requested ``start_time``, the last may end at the requested ``end_time``).
-lists: ``has_more`` true <=> a next page exists and ``last_id`` is set; ``last_id`` is the last
-item's id (the next request sends ``after=<last_id>``); no ``last_id`` repeats.
+lists: ``has_more`` true <=> a next page exists and a cursor is known; the cursor is
+``last_id``, or the last item's id where ``last_id`` is absent or null (the spec makes it
+optional); ``last_id`` is the last item's id (the next request sends ``after=<cursor>``); no
+cursor repeats.
 """
 
 from __future__ import annotations
@@ -14,6 +16,25 @@ from typing import Any
 
 from .errors import Problem
 from .models import BUCKET_SECONDS, Page, Scenario
+
+
+def next_cursor(bucketed: bool, body: Any) -> str | None:
+    """What the next request of a chain sends: ``page=<next_page>`` (usage, costs) or
+    ``after=<last_id>`` (lists), where a list page without ``last_id`` continues from its last
+    item's id. The one rule for replay, the live client and serve."""
+    if not isinstance(body, dict):
+        return None
+    if bucketed:
+        cursor = body.get("next_page")
+        return cursor if isinstance(cursor, str) else None
+    last = body.get("last_id")
+    if isinstance(last, str):
+        return last
+    data = body.get("data")
+    if isinstance(data, list) and data and isinstance(data[-1], dict):
+        ident = data[-1].get("id")
+        return ident if isinstance(ident, str) else None
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,7 +62,7 @@ def check_chain(scenario: Scenario, pages: list[Page], windows: bool = True) -> 
     for index, page in enumerate(pages):
         body = page.body
         has_more = bool(body.get("has_more"))
-        cursor = body.get(cursor_field)
+        cursor = next_cursor(scenario.endpoint.bucketed, body)
         is_last = index == len(pages) - 1
         data = body.get("data") or []
         if isinstance(limit, int) and len(data) > limit:

@@ -7,12 +7,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import httpx
 import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from harness.estimate import cost_estimate
+from harness.live.server import serving
 from harness.store import workspace
 from helpers import REPO, Corpus, db_contents
 
@@ -249,3 +251,33 @@ def test_scenario_flag_takes_several_values_or_repeats(corpus: Corpus) -> None:
     assert repeated.code == 0
     assert corpus.report_json()["endpoints"]["usage_completions"]["scenarios"] == first
     assert set(first) == {"basic", "dual"}
+
+
+@pytest.mark.parametrize("absent", ["missing", "null"])
+def test_a_list_page_without_last_id_continues_from_its_last_item(
+    corpus: Corpus, absent: str
+) -> None:
+    """The spec makes ``last_id`` optional: the chain continues from the last item's id, in
+    replay as in the live client and serve (chains.next_cursor)."""
+    before = corpus.replay()
+    assert before.code == 0, before.err
+    expected = corpus.report_json()["endpoints"]["users"]
+    body = corpus.read("users/all")
+    if absent == "missing":
+        del body["last_id"], body["first_id"]
+    else:
+        body["last_id"] = None
+    corpus.write("users/all", 1, body)
+    result = corpus.replay()
+    assert result.code == 0, result.err
+    users = corpus.report_json()["endpoints"]["users"]
+    assert users["totalDedupedEvents"] == expected["totalDedupedEvents"] == 2
+    assert users["cursor"] == expected["cursor"]
+    with serving(corpus.fixtures) as api:
+        second = httpx.get(
+            f"{api.url}/v1/organization/users",
+            params={"limit": 1, "after": "user_abc"},
+            headers={"Authorization": "Bearer sk-admin-test"},
+        )
+    assert second.status_code == 200, second.text
+    assert second.json()["data"][0]["id"] != "user_abc"

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from ..chains import next_cursor
 from ..endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Endpoint
 from ..errors import (
     ApiError,
@@ -263,7 +264,8 @@ class AdminClient:
         project_id: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Every page of one chain: ``page=<next_page>`` or ``after=<last_id>`` until the end."""
+        """Every page of one chain: ``page=<next_page>`` or ``after=<last_id>`` (the last
+        item's id where ``last_id`` is absent) until the end."""
         path = endpoint.api_path.replace("{project_id}", project_id or "")
         params = dict(query)
         seen: set[str] = set()
@@ -273,7 +275,7 @@ class AdminClient:
             yield body
             if not body.get("has_more"):
                 return
-            cursor = body.get("next_page" if endpoint.bucketed else "last_id")
+            cursor = next_cursor(endpoint.bucketed, body)
             where = f"{self.mask(path)} page {number}"
             if cursor is None:
                 raise PageChainError(

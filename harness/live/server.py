@@ -23,6 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from .. import endpoints, fixtures
+from ..chains import next_cursor
 from ..endpoints import Endpoint
 from ..models import Scenario
 from .client import ARRAY_PARAMS
@@ -83,11 +84,11 @@ class Corpus:
         for scenario in fixtures.discover(fixtures_dir):
             read = fixtures.read_pages(scenario)
             pages = [page for page, _ in read]
-            field_name = "next_page" if scenario.endpoint.bucketed else "last_id"
+            bucketed = scenario.endpoint.bucketed
             cursors = {
-                str(p.body[field_name]): i + 1
+                str(next_cursor(bucketed, p.body)): i + 1
                 for i, p in enumerate(pages)
-                if p.body.get("has_more") and p.body.get(field_name) is not None
+                if p.body.get("has_more") and next_cursor(bucketed, p.body) is not None
             }
             chain = _Chain(
                 scenario,

@@ -57,6 +57,9 @@ class Reference:
     target: str  # registry name of the endpoint that lists the valid ids
     same_project: bool = False  # the target must belong to the same project as the row
     when: tuple[str, str] | None = None  # only rows whose column equals value, e.g. owner_type
+    # Rows whose column equals value are expected not to resolve: (column, value, why). An
+    # inactive project key's owner is, by definition, no longer a member of the project.
+    unverifiable_when: tuple[str, str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,11 @@ class Endpoint:
     bucket_limits: tuple[tuple[str, int], ...] = ()
     # Query parameters every request of a list sends (projects: archived ones too).
     list_query: tuple[tuple[str, Any], ...] = ()
+    # Usage and costs: the grouping sync and record ask for by default. Fixed once an endpoint
+    # is registered: were it to grow with the registry, the next scheduled sync would store a
+    # second grain beside the first, and sums across them would count money twice. None: every
+    # dimension.
+    default_group_by: tuple[str, ...] | None = None
     # The API answers 400 to this per-project list under an archived project, so references
     # into it from an archived project cannot be checked: unverifiable, not dangling.
     archived_400: bool = False
@@ -108,6 +116,13 @@ class Endpoint:
     def counter_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.counters)
 
+    @property
+    def sync_group_by(self) -> tuple[str, ...]:
+        """The grouping sync asks for unless told otherwise (``default_group_by``)."""
+        if self.default_group_by is not None:
+            return self.default_group_by
+        return self.dimension_names
+
     def page_limit(self, width: str | None = None) -> int | None:
         """The largest ``limit`` the API accepts: buckets per page at ``width`` (None for a
         width it refuses), or objects per page of a list."""
@@ -141,6 +156,39 @@ def _count(name: str, required: bool = True, aliases: tuple[str, ...] = ()) -> F
     )
 
 
+def _optional_counts(*names: str) -> tuple[Field, ...]:
+    """Counters the API added later: absent or null in older responses (the SDK's
+    ``Optional[int]``), so both are legal."""
+    return tuple(Field(n, "integer", nullable=True) for n in names)
+
+
+# Completions' (and decisions') counters beyond the classic six (SDK 3.51.0). ``input_tokens``
+# includes cached and cache-write tokens of every modality; ``input_audio_tokens`` now counts
+# uncached audio only.
+_TOKEN_SPLITS = _optional_counts(
+    "input_cache_write_tokens",
+    "input_cache_write_30m_tokens",
+    "input_cache_write_12h_tokens",
+    "input_uncached_tokens",
+    "input_text_tokens",
+    "output_text_tokens",
+    "input_cached_text_tokens",
+    "input_cached_audio_tokens",
+    "input_image_tokens",
+    "input_cached_image_tokens",
+    "output_image_tokens",
+)
+_TOKENS = (
+    _count("input_tokens"),
+    _count("output_tokens"),
+    _count("input_cached_tokens", required=False),
+    _count("input_audio_tokens", required=False),
+    _count("output_audio_tokens", required=False),
+    _count("num_model_requests"),
+    *_TOKEN_SPLITS,
+)
+
+
 _MODEL_DIMS = ("project_id", "user_id", "api_key_id", "model")
 _USAGE_REFS = (
     Reference("unknown_project", "project_id", "projects"),
@@ -149,18 +197,28 @@ _USAGE_REFS = (
 )
 
 
-def _usage(name: str, dims: tuple[str, ...], counters: tuple[Field, ...], doc: str) -> Endpoint:
+def _usage(
+    name: str,
+    dims: tuple[str, ...],
+    counters: tuple[Field, ...],
+    doc: str,
+    result: str = "",
+    default_group_by: tuple[str, ...] | None = None,
+) -> Endpoint:
+    """A usage endpoint; ``result`` names its result object where that differs from the path
+    (web_search_calls answers ``organization.usage.web_searches.result``)."""
     refs = tuple(r for r in _USAGE_REFS if r.field in dims)
     return Endpoint(
         name=f"usage_{name}",
         path=f"usage/{name}",
-        object=f"organization.usage.{name}.result",
+        object=f"organization.usage.{result or name}.result",
         pagination="page",
         dimensions=_dims(*dims),
         counters=counters,
         references=refs,
         max_limit=31,
         bucket_limits=_USAGE_LIMITS,
+        default_group_by=default_group_by,
         description=doc,
     )
 
@@ -184,16 +242,10 @@ _CERTIFICATE_FIELDS = (
 ENDPOINTS: tuple[Endpoint, ...] = (
     _usage(
         "completions",
-        (*_MODEL_DIMS, "batch", "service_tier"),
-        (
-            _count("input_tokens"),
-            _count("output_tokens"),
-            _count("input_cached_tokens", required=False),
-            _count("input_audio_tokens", required=False),
-            _count("output_audio_tokens", required=False),
-            _count("num_model_requests"),
-        ),
+        (*_MODEL_DIMS, "batch", "service_tier", "api_source"),
+        _TOKENS,
         "Token usage of chat/completions and responses.",
+        default_group_by=(*_MODEL_DIMS, "batch", "service_tier"),  # api_source: opt-in
     ),
     _usage(
         "embeddings",
@@ -237,21 +289,48 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (_count("num_sessions", aliases=("sessions",)),),
         "Code interpreter sessions; captures before 2025-02 name the counter `sessions`.",
     ),
+    _usage(
+        "web_search_calls",
+        (*_MODEL_DIMS, "context_level", "api_source"),
+        (_count("num_requests"), _count("num_model_requests")),
+        "Web search tool calls (`context_level`: the search context size).",
+        result="web_searches",
+    ),
+    _usage(
+        "file_search_calls",
+        ("project_id", "user_id", "api_key_id", "vector_store_id"),
+        (_count("num_requests"),),
+        "File search tool calls, by vector store.",
+        result="file_searches",
+    ),
+    _usage(
+        "decisions",
+        (*_MODEL_DIMS, "batch", "service_tier", "api_source"),
+        _TOKENS,
+        "Token usage of the Decisions API (the completions result's fields).",
+    ),
     Endpoint(
         name="costs",
         path="costs",
         object="organization.costs.result",
         pagination="page",
-        dimensions=_dims("project_id", "line_item", "api_key_id"),
+        dimensions=_dims("project_id", "line_item", "api_key_id", "user_id", "api_source"),
         counters=(Field("amount", "money"),),
         attributes=(Field("quantity", "number"), Field("quantity_unit", "string")),
         references=(
             _PROJECT_REF,
             Reference("unknown_api_key", "api_key_id", "project_api_keys", same_project=True),
+            Reference("unknown_user", "user_id", "users"),
         ),
         max_limit=180,
         bucket_limits=(("1d", 180),),
-        description="Billed amounts per day; `amount` sums `amount.value` in USD.",
+        # user_id beside project_id answers 400 for some organizations (SDK 3.51.0).
+        default_group_by=("project_id", "line_item"),
+        description=(
+            "Billed amounts per day; `amount` sums `amount.value` in USD, per currency "
+            "otherwise; an amount without a value adds nothing, one without a currency is "
+            "summed apart as `amount_unknown`."
+        ),
     ),
     Endpoint(
         name="projects",
@@ -259,10 +338,12 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         object="organization.project",
         pagination="cursor",
         attributes=(
-            Field("name", "string", required=True),
+            Field("name", "string"),
             Field("created_at", _TS, required=True, nullable=False),
             Field("archived_at", _TS),
-            Field("status", "string", required=True),
+            Field("status", "string"),
+            Field("external_key_id", "string"),
+            Field("residency", "string"),  # a region such as US_STORAGE_PROCESSING
         ),
         list_query=(("include_archived", True),),
         description="Projects, archived ones included (`include_archived=true`).",
@@ -272,7 +353,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         path="users",
         object="organization.user",
         pagination="cursor",
-        attributes=_MEMBER_FIELDS,
+        attributes=(
+            *_MEMBER_FIELDS,
+            Field("created", _TS),
+            Field("api_key_last_used_at", _TS),
+            Field("is_default", "boolean"),
+            Field("is_service_account", "boolean"),
+            Field("is_scim_managed", "boolean"),
+            Field("is_scale_tier_authorized_purchaser", "boolean"),
+            Field("technical_level", "string"),
+            Field("developer_persona", "string"),
+        ),
         description="Members of the organization.",
     ),
     Endpoint(
@@ -315,6 +406,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "string",
                 paths=(("owner", "user", "id"), ("owner", "service_account", "id")),
             ),
+            Field("owner_project_access", "string"),  # active or inactive
+            Field("expires_at", _TS),
         ),
         references=(
             _PROJECT_REF,
@@ -324,6 +417,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "project_users",
                 same_project=True,
                 when=("owner_type", "user"),
+                unverifiable_when=(
+                    "owner_project_access",
+                    "inactive",
+                    "the key is inactive: its owner is no longer a member of the project",
+                ),
             ),
             Reference(
                 "unknown_key_owner",
@@ -331,8 +429,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "project_service_accounts",
                 same_project=True,
                 when=("owner_type", "service_account"),
+                unverifiable_when=(
+                    "owner_project_access",
+                    "inactive",
+                    "the key is inactive: its owner is no longer a member of the project",
+                ),
             ),
         ),
+        # Without it the API "may exclude some enabled keys" (SDK 3.51.0): usage could then
+        # name keys never listed.
+        list_query=(("owner_project_access", "any"),),
         description="API keys of one project; owners are users or service accounts.",
     ),
     Endpoint(
@@ -347,6 +453,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("last_used_at", _TS),
             Field("owner_type", "string", paths=(("owner", "type"),)),
             Field("owner_id", "string", paths=(("owner", "id"),)),
+            Field("expires_at", _TS),
         ),
         references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
         max_limit=20,  # the API states no maximum; 20 is its documented default

@@ -184,15 +184,20 @@ def _dangling_where(endpoint: Endpoint, ref: Reference) -> str:
 
 
 def _dangling_sql(endpoint: Endpoint, ref: Reference) -> str:
-    archived = "FALSE"
+    """The dangling rows, each with why it cannot be checked (NULL: it is an issue)."""
+    excuses = []
     if REGISTRY[ref.target].archived_400 and endpoint.per_project:
-        archived = (
-            "EXISTS (SELECT 1 FROM projects p WHERE p.id = s.project_id "
-            f"AND {project_archived_sql('p')})"
+        excuses.append(
+            "WHEN EXISTS (SELECT 1 FROM projects p WHERE p.id = s.project_id "
+            f"AND {project_archived_sql('p')}) THEN 'archived'"
         )
+    if ref.unverifiable_when is not None:
+        column, value, _ = ref.unverifiable_when
+        excuses.append(f"WHEN s.{column} = '{value}' THEN 'expected'")
+    excuse = f"CASE {' '.join(excuses)} END" if excuses else "NULL"
     return (
         f"SELECT s.{ref.field}, s.source_scenario, s.source_page, s.bucket_index, "
-        f"s.result_index, {archived} AS archived, "
+        f"s.result_index, {excuse} AS excuse, "
         f"{'s.project_id' if endpoint.per_project else 'NULL'} AS project_id "
         f"FROM {staged_table(endpoint)} s WHERE {_dangling_where(endpoint, ref)} ORDER BY ALL"
     )
@@ -272,19 +277,28 @@ def relationship_issues(
                     }
                 )
             continue
-        archived_ids: dict[str, list[str]] = {}
+        excused: dict[str, list[str]] = {}  # reason -> ids
         if not next(dangling):
             continue  # every value resolves: no row to search
-        for ident, scenario, page, bucket, result, archived, project in con.execute(
+        for ident, scenario, page, bucket, result, excuse, project in con.execute(
             _dangling_sql(endpoint, ref)
         ).fetchall():
-            if archived:
-                archived_ids.setdefault(project, []).append(ident)
+            if excuse == "archived":
+                reason = (
+                    f"project {project} is archived: the API answers 400 to its "
+                    f"{target.name.removeprefix('project_').replace('_', ' ')} list"
+                )
+            elif excuse == "expected" and ref.unverifiable_when is not None:
+                reason = ref.unverifiable_when[2]
+            else:
+                issues.append(
+                    _issue(
+                        ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field
+                    )
+                )
                 continue
-            issues.append(
-                _issue(ref.kind, ident, endpoint.name, scenario, page, bucket, result, ref.field)
-            )
-        for project, ids in sorted(archived_ids.items()):
+            excused.setdefault(reason, []).append(ident)
+        for reason, ids in sorted(excused.items()):
             unverifiable.append(
                 {
                     "kind": ref.kind,
@@ -292,8 +306,7 @@ def relationship_issues(
                     "field": ref.field,
                     "count": len(ids),
                     "ids": sorted(ids),
-                    "reason": f"project {project} is archived: the API answers 400 to its "
-                    f"{target.name.removeprefix('project_').replace('_', ' ')} list",
+                    "reason": reason,
                 }
             )
     return sort_issues(issues), unverifiable

@@ -38,16 +38,17 @@ def schema_dir() -> Path:
 def _field_schema(f: Field) -> dict[str, Any]:
     base: dict[str, Any]
     if f.type == "money":
+        # Both members are optional (SDK 3.51.0): an amount without a value adds nothing to
+        # the totals, one without a currency is summed apart (``amount_unknown``).
         base = {
             "type": "object",
-            "required": ["value", "currency"],
             "properties": {
                 "value": {
-                    "type": "number",
+                    "type": ["number", "null"],
                     "exclusiveMinimum": -MONEY_LIMIT,
                     "exclusiveMaximum": MONEY_LIMIT,
                 },
-                "currency": {"type": "string", "minLength": 1},
+                "currency": {"type": ["string", "null"], "minLength": 1},
             },
         }
     elif f.type in ("timestamp", "integer"):

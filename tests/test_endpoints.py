@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
+import duckdb
 import pytest
 
 from harness.endpoints import ENDPOINTS, REGISTRY
@@ -58,10 +61,29 @@ def test_other_currencies_get_their_own_counter(corpus: Corpus) -> None:
     body["data"][0]["results"][0]["amount"] = {"value": 2.5, "currency": "eur"}
     corpus.write("costs/basic", 1, body)
     assert corpus.replay("--scenario", "costs/basic").code == 0
-    assert corpus.report_json()["endpoints"]["costs"]["counters"] == {
+    assert corpus.report_json()["endpoints"]["costs"]["scenarios"]["basic"]["counters"] == {
         "amount": 0.002493,
         "amount_eur": 2.5,
     }
+
+
+def test_an_amount_without_currency_is_summed_apart_and_without_value_adds_nothing(
+    corpus: Corpus,
+) -> None:
+    """Both members of ``amount`` are optional (SDK 3.51.0): no currency is not USD."""
+    body = corpus.read("costs/basic")
+    body["data"][0]["results"][0]["amount"] = {"value": 2.5}
+    body["data"][0]["results"][1]["amount"] = {"currency": "usd"}
+    corpus.write("costs/basic", 1, body)
+    assert corpus.replay("--scenario", "costs/basic").code == 0, corpus.replay().err
+    scenario = corpus.report_json()["endpoints"]["costs"]["scenarios"]["basic"]
+    assert scenario["counters"] == {"amount": 0.0, "amount_unknown": 2.5}
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        stored = con.execute(
+            "SELECT amount_value, amount_currency FROM costs WHERE source_scenario = 'basic' "
+            "ORDER BY ALL"
+        ).fetchall()
+    assert stored == [(Decimal("2.5"), None), (None, "usd")]
 
 
 def test_restated_bucket_updates_the_row_and_lists_the_conflict(corpus: Corpus) -> None:

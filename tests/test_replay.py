@@ -83,12 +83,12 @@ def test_cost_estimate_matches_its_definition(
 ) -> None:
     """Windows that overlap, touch, nest or leave gaps: the SQL sums exactly the usd costs
     rows that overlap a completions window of their project (or of any project, when the
-    completions row names none), each once."""
+    completions row names none), each once. (One grain of costs: the next test has several.)"""
     expected = sum(
         (
             Decimal(amount) / 1000
             for (start, hours), project, amount, currency in costs
-            if currency in ("usd", None)
+            if currency == "usd"
             and any(
                 (p is None or p == project) and start < s + h and s < start + hours
                 for (s, h), p in usage
@@ -104,7 +104,9 @@ def test_cost_estimate_matches_its_definition(
         )
         con.execute(
             "CREATE TEMP TABLE staged_costs (window_start TIMESTAMPTZ, window_end TIMESTAMPTZ, "
-            "project_id VARCHAR, amount_value DECIMAL(38, 9), amount_currency VARCHAR)"
+            "project_id VARCHAR, amount_value DECIMAL(38, 9), amount_currency VARCHAR, "
+            "group_by VARCHAR DEFAULT 'project_id', captured_at TIMESTAMPTZ DEFAULT now(), "
+            "source_scenario VARCHAR DEFAULT 'costs')"
         )
         # one INSERT per table, the columns as lists
         con.execute(
@@ -117,7 +119,8 @@ def test_cost_estimate_matches_its_definition(
             ],
         )
         con.execute(
-            "INSERT INTO staged_costs SELECT to_timestamp(s), to_timestamp(e), p, a, c FROM ("
+            "INSERT INTO staged_costs (window_start, window_end, project_id, amount_value, "
+            "amount_currency) SELECT to_timestamp(s), to_timestamp(e), p, a, c FROM ("
             "SELECT unnest(?::BIGINT[]) s, unnest(?::BIGINT[]) e, unnest(?::VARCHAR[]) p, "
             "unnest(?::VARCHAR[]) a, unnest(?::VARCHAR[]) c)",
             [
@@ -180,7 +183,7 @@ def test_replaying_twice_is_idempotent(corpus: Corpus) -> None:
     after = db_contents(corpus.db)
     assert _without_sync_times(after) == _without_sync_times(before)
     writes = corpus.report_json()["endpoints"]["usage_completions"]["writes"]
-    assert writes == {"inserted": 0, "updated": 0, "unchanged": 7}
+    assert writes == {"inserted": 0, "updated": 0, "unchanged": 9}
 
 
 def _without_sync_times(tables: dict[str, list[tuple[object, ...]]]) -> dict[str, object]:
@@ -193,7 +196,7 @@ def _without_sync_times(tables: dict[str, list[tuple[object, ...]]]) -> dict[str
 def test_both_upsert_paths_write_identical_tables(corpus: Corpus, mode: str) -> None:
     assert corpus.replay("--upsert-mode", mode).code == 0
     contents = db_contents(corpus.db)
-    assert len(contents["usage_completions"]) == 7
+    assert len(contents["usage_completions"]) == 9
     reference = corpus.root / "reference.duckdb"
     assert (
         corpus.cli(
@@ -281,3 +284,24 @@ def test_a_list_page_without_last_id_continues_from_its_last_item(
         )
     assert second.status_code == 200, second.text
     assert second.json()["data"][0]["id"] != "user_abc"
+
+
+def test_cost_estimate_counts_one_grain_of_costs_per_day(corpus: Corpus) -> None:
+    """costs/basic (by line item) and costs/by_user (by user) bill the same day twice over: the
+    estimate takes one grain per day, so the seed's 0.003918 stands whichever is chosen, and a
+    grain without project_id is never chosen beside one with it."""
+    assert corpus.replay("--scenario", "usage_completions/basic").code == 0
+    report = corpus.report_json()
+    assert set(report["endpoints"]["costs"]["scenarios"]) == {"basic", "by_user"}
+    assert report["usageSummary"]["costEstimate"] == 0.003918
+    body = corpus.read("costs/by_user")
+    for result in body["data"][0]["results"]:
+        result["project_id"] = None
+    corpus.write("costs/by_user", 1, body)
+    request = corpus.fixtures / "costs" / "by_user" / "request.json"
+    query = json.loads(request.read_text())
+    query["query"]["group_by"] = ["user_id"]
+    request.write_text(json.dumps(query))
+    corpus.rehash()
+    assert corpus.replay("--scenario", "usage_completions/basic").code == 0
+    assert corpus.report_json()["usageSummary"]["costEstimate"] == 0.003918

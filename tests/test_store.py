@@ -60,7 +60,7 @@ def test_a_database_at_0002_is_refused_with_the_missing_migration(corpus: Corpus
     assert corpus.replay().code == 0
 
 
-def test_legacy_rows_survive_the_0003_and_0006_rebuilds(tmp_path: Path) -> None:
+def test_legacy_rows_survive_the_0003_0006_and_0007_rebuilds(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     _migrated(db, upto="0002")
     con = duckdb.connect(str(db))
@@ -77,7 +77,8 @@ def test_legacy_rows_survive_the_0003_and_0006_rebuilds(tmp_path: Path) -> None:
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
         ((key, start, tokens),) = rows.fetchall()
-    parts = [None, None, "project_id", "proj_abc123", None, None, None, None, None]
+    # window, group_by, project_id, user, key, model, batch, service_tier, api_source (0007)
+    parts = [None, None, "project_id", "proj_abc123", None, None, None, None, None, None]
     assert key == "legacy:" + dedupe_key("usage_completions", parts)
     assert (start, tokens) == (None, 5)
 
@@ -164,20 +165,41 @@ def test_0006_computes_the_keys_0005_stored(tmp_path: Path) -> None:
             "'proj_é', 'gpt-4o', true, 7)",
             [stored],
         )
-    _migrated(db)
+    _migrated(db, upto="0006")
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT dedupe_key, input_tokens FROM usage_completions").fetchall()
     assert rows == [(stored, 7)]
 
 
-def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus) -> None:
+def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus, tmp_path: Path) -> None:
     """A database at 0005 holding the corpus (keys stored, as the old upsert wrote them) is
     migrated, then the same corpus is replayed: every row is found, none inserted twice."""
     assert corpus.replay().code == 0
+    old = tmp_path / "0005.duckdb"
+    _migrated(old, upto="0005")
+    with duckdb.connect(str(old), read_only=True) as con:  # the columns each table had then
+        then = {
+            table: [c[0] for c in con.execute(f"SELECT * FROM {table} LIMIT 0").description]
+            for (table,) in con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE NOT table_name LIKE 'harness%'"
+            ).fetchall()
+        }
     with duckdb.connect(str(corpus.db), read_only=True) as con:
-        rows = {e.table: con.execute(f"SELECT * FROM {e.table}").fetchall() for e in ENDPOINTS}
+        # Rows a 0005 table could hold: a dimension added since must be null (a capture
+        # grouped by it, say costs/by_user, did not exist then).
+        rows = {
+            e.table: con.execute(
+                f"SELECT {', '.join(then[e.table])} FROM {e.table} WHERE "
+                + " AND ".join(
+                    [f"{d} IS NULL" for d in e.dimension_names if d not in then[e.table]] or ["1=1"]
+                )
+            ).fetchall()
+            for e in ENDPOINTS
+            if e.table in then
+        }
+        total = sum(len(con.execute(f"SELECT 1 FROM {e.table}").fetchall()) for e in ENDPOINTS)
     corpus.db.unlink()
-    _migrated(corpus.db, upto="0005")
+    old.rename(corpus.db)
     with duckdb.connect(str(corpus.db)) as con:
         for table, values in rows.items():
             if values:
@@ -186,8 +208,10 @@ def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus) -> None:
     assert corpus.cli("db", "migrate", "--db", str(corpus.db)).code == 0
     assert corpus.replay().code == 0
     writes = {n: e["writes"] for n, e in corpus.report_json()["endpoints"].items()}
-    assert all(w["inserted"] == 0 and w["updated"] == 0 for w in writes.values()), writes
+    assert all(w["updated"] == 0 for w in writes.values()), writes
     assert sum(w["unchanged"] for w in writes.values()) == sum(map(len, rows.values()))
+    # what 0005 could not hold is inserted now, and nothing else
+    assert sum(w["inserted"] for w in writes.values()) == total - sum(map(len, rows.values()))
 
 
 def test_a_database_ahead_of_the_code_is_refused(corpus: Corpus) -> None:
@@ -246,7 +270,7 @@ def test_cursors_record_where_each_chain_stopped(corpus: Corpus) -> None:
         "WHERE endpoint IN ('usage_completions', 'project_api_keys') ORDER BY ALL"
     ).fetchall()
     # basic and restated made the same request: one fingerprint, one cursor row
-    assert len(rows) == 5  # + dual, multipage, and the two projects' key listings
+    assert len(rows) == 6  # + dual, multipage, by_api_source and two projects' key listings
     multipage = [r for r in rows if r[4] == 1758844800]
     assert multipage[0][:6] == ("usage_completions", "", None, False, 1758844800, 1759104000)
     assert {r[1] for r in rows if r[0] == "project_api_keys"} == {"proj_abc123", "proj_xyz890"}

@@ -36,8 +36,6 @@ ORGANIZATION_LISTS = tuple(
     )
 )
 PROJECT_LISTS = tuple(e for e in ENDPOINTS if e.per_project)
-# group_by values added to the API after 2025 (see ADMIN_API.md [new]): not requested by default.
-NEW_DIMENSIONS = {"costs": ("api_key_id",)}
 
 
 @dataclass(frozen=True)
@@ -66,7 +64,8 @@ def parse_day(value: str, flag: str) -> datetime:
 
 
 def group_by(endpoint: Endpoint) -> list[str]:
-    return [d for d in endpoint.dimension_names if d not in NEW_DIMENSIONS.get(endpoint.name, ())]
+    """The grouping sync requests: the registry's fixed default (Endpoint.sync_group_by)."""
+    return list(endpoint.sync_group_by)
 
 
 def _synced_to(db: Path) -> dict[str, int]:

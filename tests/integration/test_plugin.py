@@ -15,6 +15,7 @@ from helpers import BASIC, edit_counter
 # listings, so those all come along.
 USAGE_USED = (
     "costs/basic",
+    "costs/by_user",
     "usage_completions/dual",
     "usage_images/daily",
     "usage_moderations/daily",

@@ -43,12 +43,15 @@ def read_field(item: dict[str, Any], f: Field) -> Any:
 
 
 def money(value: Any) -> tuple[Decimal | None, str | None]:
-    """``amount`` -> (Decimal value, currency). Floats go through repr, the shortest exact text."""
-    if not isinstance(value, dict) or value.get("value") is None:
+    """``amount`` -> (Decimal value, currency), each None where the API left it out. Floats go
+    through repr, the shortest exact text."""
+    if not isinstance(value, dict):
         return None, None
-    raw = value["value"]
-    number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
-    currency = value.get("currency")
+    raw, currency = value.get("value"), value.get("currency")
+    if raw is None:
+        number = None
+    else:
+        number = Decimal(repr(raw)) if isinstance(raw, float) else Decimal(str(raw))
     return number, str(currency).lower() if currency is not None else None
 
 

@@ -33,7 +33,7 @@ def counters(endpoint: Endpoint, events: Iterable[Event]) -> dict[str, float | i
                 )
                 if value is None:
                     continue
-                name = f.name if currency in (None, "usd") else f"{f.name}_{currency}"
+                name = f.name if currency == "usd" else f"{f.name}_{currency or 'unknown'}"
                 totals[name] = totals.get(name, Decimal(0)) + value
             elif e.values.get(f.name) is not None:
                 totals[f.name] += e.values[f.name]

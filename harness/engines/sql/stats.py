@@ -26,7 +26,7 @@ def _sums(endpoint: Endpoint) -> str:
 
 
 def _money_sums(endpoint: Endpoint) -> str:
-    """Money totals per currency as one map column; a missing currency counts as usd."""
+    """Money totals per currency as one map column; a missing currency is ``unknown``."""
     parts = [
         "map_from_entries(list(struct_pack(k := cur, v := total)) "
         f"FILTER (WHERE total IS NOT NULL)) AS {f.name}"
@@ -66,9 +66,8 @@ def _totals(
     rows = _rows(
         con,
         f"SELECT _by, sum(n)::BIGINT AS deduped, {_money_sums(endpoint)} FROM (SELECT {by} AS _by, "
-        f"CASE WHEN {f.name}_currency IS NULL OR {f.name}_currency = 'usd' THEN 'usd' "
-        f"ELSE {f.name}_currency END AS cur, count(*) AS n, sum({f.name}_value) AS total "
-        f"FROM {source} GROUP BY _by, cur) GROUP BY _by",
+        f"coalesce({f.name}_currency, 'unknown') AS cur, count(*) AS n, "
+        f"sum({f.name}_value) AS total FROM {source} GROUP BY _by, cur) GROUP BY _by",
     )
     return {r["_by"]: r for r in rows}
 

@@ -49,8 +49,8 @@ _TYPES: dict[str, Any] = {"integer": _COUNT, "timestamp": _COUNT, "boolean": boo
 
 
 class _Amount(msgspec.Struct, forbid_unknown_fields=True):
-    value: Annotated[float, msgspec.Meta(gt=-MONEY_LIMIT, lt=MONEY_LIMIT)]
-    currency: Annotated[str, msgspec.Meta(min_length=1)]
+    value: Annotated[float, msgspec.Meta(gt=-MONEY_LIMIT, lt=MONEY_LIMIT)] | None = None
+    currency: Annotated[str, msgspec.Meta(min_length=1)] | None = None
 
 
 def _field_type(f: Field) -> Any:

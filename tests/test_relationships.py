@@ -137,8 +137,9 @@ def test_bundled_corpus_has_no_relationship_issues(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     report = corpus.report_json()
     assert report["relationshipIssues"] == []
-    (archived,) = report["unverifiableReferences"]
+    archived, inactive = report["unverifiableReferences"]
     assert archived["ids"] == ["user_def"] and "proj_xyz890 is archived" in archived["reason"]
+    assert inactive["ids"] == ["user_gone"] and "inactive" in inactive["reason"]
 
 
 def test_archived_projects_count_as_known(corpus: Corpus) -> None:
@@ -165,3 +166,19 @@ def test_allow_list_entries_need_a_reason(corpus: Corpus) -> None:
     allow.write_text(json.dumps([{"id": "user_gone"}]))
     result = corpus.replay("--allow-dangling", str(allow))
     assert result.code == 2 and "needs an id and a reason" in result.err
+
+
+def test_an_inactive_keys_owner_is_unverifiable_not_dangling(corpus: Corpus) -> None:
+    """key_ghi's owner left the project (``owner_project_access: inactive``): the API reports
+    such keys, and their owner is by definition no longer a member. Marked active, the same
+    owner is a dangling reference."""
+    assert corpus.replay().code == 0
+    report = corpus.report_json()
+    assert report["relationshipIssues"] == []
+    [entry] = [u for u in report["unverifiableReferences"] if u["ids"] == ["user_gone"]]
+    assert entry["reason"] == "the key is inactive: its owner is no longer a member of the project"
+    body = corpus.read("project_api_keys/proj_abc123", 3)
+    body["data"][0]["owner_project_access"] = "active"
+    corpus.write("project_api_keys/proj_abc123", 3, body)
+    result = corpus.replay()
+    assert result.code == 1 and "user_gone" in result.err

@@ -76,7 +76,7 @@ def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServ
         "num_model_requests": 17,
     }
     con = duckdb.connect(str(corpus.db), read_only=True)
-    assert con.execute("SELECT count(*) FROM project_api_keys").fetchone() == (3,)
+    assert con.execute("SELECT count(*) FROM project_api_keys").fetchone() == (4,)
     paths = [entry.path for entry in api.log]
     # the archived project's members and service accounts are not asked for (the API says 400)
     assert "/v1/organization/projects/proj_xyz890/users" not in paths

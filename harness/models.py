@@ -11,6 +11,19 @@ from typing import Any
 from .endpoints import Endpoint
 
 BUCKET_SECONDS = {"1m": 60, "1h": 3600, "1d": 86400}
+# The key column of usage and costs rows that holds the values of the request's group_by
+# dimensions the registry does not know: canonical JSON (sorted keys), null when there are none.
+EXTRA_DIMENSIONS = "extra_dimensions"
+
+
+def extra_dimensions(names: list[str], result: dict[str, Any]) -> str | None:
+    """The ``extra_dimensions`` of one result for the unknown dimensions ``names`` (a missing
+    field counts as null); values must be scalars (checked before: schema.extra_problems)."""
+    if not names:
+        return None
+    return json.dumps(
+        {n: result.get(n) for n in names}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
 
 
 def canonical_json(value: Any) -> str:

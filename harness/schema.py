@@ -196,9 +196,42 @@ def page_problems(endpoint: Endpoint, page: Page, label: str) -> list[Problem]:
     ]
 
 
-def validate_pages(checked: list[tuple[Endpoint, Page, str]]) -> None:
+def extra_problems(
+    endpoint: Endpoint, page: Page, label: str, group_by: Iterable[str]
+) -> list[Problem]:
+    """Values of the request's group_by dimensions the registry does not know, which
+    ``extra_dimensions`` cannot keep: an object or an array (a scalar or null is kept)."""
+    unknown = [g for g in group_by if g not in endpoint.dimension_names]
+    if not endpoint.bucketed or not unknown:
+        return []
+    problems = []
+    for b, bucket in enumerate(page.body.get("data") or []):
+        for r, result in enumerate((bucket or {}).get("results") or []):
+            for name in unknown:
+                value = (result or {}).get(name) if isinstance(result, dict) else None
+                if isinstance(value, dict | list):
+                    problems.append(
+                        Problem(
+                            f"group_by dimension {name!r} is unknown to the registry and holds "
+                            f"a JSON {'object' if isinstance(value, dict) else 'array'}: only "
+                            "strings, numbers, true/false and null can be kept in "
+                            "extra_dimensions",
+                            file=label,
+                            page=page.name,
+                            pointer=_pointer(["data", b, "results", r, name]),
+                            rule="extra_dimensions",
+                        )
+                    )
+    return problems
+
+
+def validate_pages(checked: list[tuple[Endpoint, Page, str, tuple[str, ...]]]) -> None:
+    """Every page's schema errors, and what its unknown group_by dimensions hold."""
     problems = [
-        p for endpoint, page, label in checked for p in page_problems(endpoint, page, label)
+        p
+        for endpoint, page, label, group_by in checked
+        for p in page_problems(endpoint, page, label)
+        + extra_problems(endpoint, page, label, group_by)
     ]
     if problems:
         raise SchemaError.of(

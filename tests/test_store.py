@@ -60,7 +60,7 @@ def test_a_database_at_0002_is_refused_with_the_missing_migration(corpus: Corpus
     assert corpus.replay().code == 0
 
 
-def test_legacy_rows_survive_the_0003_0006_and_0007_rebuilds(tmp_path: Path) -> None:
+def test_legacy_rows_survive_every_rebuild(tmp_path: Path) -> None:
     db = tmp_path / "h.duckdb"
     _migrated(db, upto="0002")
     con = duckdb.connect(str(db))
@@ -77,8 +77,9 @@ def test_legacy_rows_survive_the_0003_0006_and_0007_rebuilds(tmp_path: Path) -> 
     with duckdb.connect(str(db), read_only=True) as con:
         rows = con.execute("SELECT dedupe_key, window_start, input_tokens FROM usage_completions")
         ((key, start, tokens),) = rows.fetchall()
-    # window, group_by, project_id, user, key, model, batch, service_tier, api_source (0007)
-    parts = [None, None, "project_id", "proj_abc123", None, None, None, None, None, None]
+    # window, group_by, project_id, user, key, model, batch, service_tier, api_source (0007),
+    # extra_dimensions (0008)
+    parts = [None, None, "project_id", "proj_abc123", None, None, None, None, None, None, None]
     assert key == "legacy:" + dedupe_key("usage_completions", parts)
     assert (start, tokens) == (None, 5)
 
@@ -339,7 +340,7 @@ def test_a_first_load_in_parallel_parts_writes_every_row_once(tmp_path: Path, th
             "to_timestamp(1756684800 + 60 * (i // 7)) AS window_start, "
             "to_timestamp(1756684860 + 60 * (i // 7)) AS window_end, 'project_id' AS group_by, "
             "'proj_' || (i % 7) AS project_id, NULL AS user_id, NULL AS api_key_id, "
-            "NULL AS model, i AS input_tokens, 1 AS num_model_requests, "
+            "NULL AS model, NULL AS extra_dimensions, i AS input_tokens, 1 AS num_model_requests, "
             "'s' || (i % 3) AS source_scenario, 'page-' || (i // 1000) || '.json' AS source_page, "
             "TIMESTAMPTZ '2025-10-01' AS captured_at, TIMESTAMPTZ '2025-10-02' AS synced_at, "
             "(i // 5) % 200 AS bucket_index, i % 5 AS result_index, 3 * i + 1 AS stage_row "

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 
 from harness import pipeline
@@ -259,3 +260,49 @@ def test_a_duplicate_name_beside_non_ascii_text(
     corpus.page(PAGE).write_text(page)
     corpus.rehash()
     _refused(_both(corpus, monkeypatch), "MalformedJSONError", "duplicate name")
+
+
+def _group_by_unknown(corpus: Corpus, values: list[Any]) -> None:
+    """Ask usage_completions/basic for a grouping the registry has never seen, ``region``;
+    its two results (exact duplicates before) then differ only in it."""
+    request = corpus.fixtures / "usage_completions" / "basic" / "request.json"
+    body = json.loads(request.read_text())
+    body["query"]["group_by"] = ["project_id", "model", "region"]
+    request.write_text(json.dumps(body))
+    page = corpus.read(PAGE)
+    for result, value in zip(page["data"][0]["results"], values, strict=True):
+        result["region"] = value
+    corpus.write(PAGE, 1, page)
+
+
+def test_a_group_by_dimension_the_registry_has_never_seen_keeps_rows_apart(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No silent loss: the unknown dimension goes into extra_dimensions, part of the key, so
+    both rows are stored (not merged as duplicates), alike on both engines."""
+    _group_by_unknown(corpus, ["eu", "us"])
+    report = _both(corpus, monkeypatch)
+    assert isinstance(report, dict)
+    entry = report["endpoints"]["usage_completions"]
+    assert entry["scenarios"]["basic"]["totalDedupedEvents"] == 2
+    assert entry["scenarios"]["basic"]["exactDuplicates"] == 0
+    assert entry["scenarios"]["basic"]["counters"]["input_tokens"] == 2 * 2849
+    assert entry["unknownFields"] == ["results[].region"]
+    extras = sorted(
+        e.get("extraDimensions") for e in report["dedupedUsage"] if e.get("extraDimensions")
+    )
+    assert extras == ['{"region":"eu"}', '{"region":"us"}']
+    with duckdb.connect(str(corpus.root / "default.duckdb"), read_only=True) as con:
+        stored = con.execute(
+            "SELECT extra_dimensions FROM usage_completions WHERE source_scenario = 'basic' "
+            "ORDER BY 1"
+        ).fetchall()
+    assert stored == [('{"region":"eu"}',), ('{"region":"us"}',)]
+
+
+@pytest.mark.parametrize("value", [{"code": "eu"}, ["eu"]])
+def test_a_group_by_dimension_the_registry_has_never_seen_holding_an_object(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, value: Any
+) -> None:
+    _group_by_unknown(corpus, [value, "us"])
+    _refused(_both(corpus, monkeypatch), "SchemaError", "'region'", "/data/0/results/0/region")

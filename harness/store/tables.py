@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..endpoints import SQL_TYPES, Endpoint
+from ..models import EXTRA_DIMENSIONS
 
 METADATA = (
     ("source_scenario", "VARCHAR"),
@@ -20,7 +21,10 @@ def key_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
             ("window_end", "TIMESTAMPTZ"),
             ("group_by", "VARCHAR"),
         ]
-        return cols + [(f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
+        dims = [(f.name, SQL_TYPES[f.type]) for f in endpoint.dimensions]
+        # The values of group_by dimensions the registry does not know yet (models.py): part
+        # of the key, so that rows the API kept apart stay apart.
+        return cols + dims + [(EXTRA_DIMENSIONS, "VARCHAR")]
     cols = [("id", "VARCHAR")]
     return cols + ([("project_id", "VARCHAR")] if endpoint.per_project else [])
 

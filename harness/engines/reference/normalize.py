@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...endpoints import Endpoint, Field
-from ...models import Event, Location
+from ...models import EXTRA_DIMENSIONS, Event, Location, extra_dimensions
 
 MISSING = object()
 
@@ -80,6 +80,7 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
     events: list[Event] = []
     if endpoint.bucketed:
         group_by = list(ctx.group_by)
+        unknown = [g for g in group_by if g not in endpoint.dimension_names]
         for b, bucket in enumerate(body.get("data") or []):
             for r, result in enumerate(bucket.get("results") or []):
                 key = {
@@ -87,6 +88,7 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
                     "window_end": whole(bucket["end_time"]),
                     "group_by": group_by,
                     **_values(endpoint, endpoint.dimensions, result),
+                    EXTRA_DIMENSIONS: extra_dimensions(unknown, result),
                 }
                 values = _values(endpoint, endpoint.counters + endpoint.attributes, result)
                 location = Location(endpoint.name, ctx.scenario, ctx.page, b, r)

@@ -50,7 +50,11 @@ def load(scenarios: list[Scenario], fetch: Fetch | None = None) -> Loaded:
 def analyse(loaded: Loaded) -> tuple[list[ScenarioRun], dict[str, Deduped]]:
     """The reference rules on pages in memory: schema, page chains, normalize, dedupe."""
     schema.validate_pages(
-        [(s.endpoint, p, f"{s.id}/{p.name}") for s, pages in loaded for p in pages]
+        [
+            (s.endpoint, p, f"{s.id}/{p.name}", s.request.group_by)
+            for s, pages in loaded
+            for p in pages
+        ]
     )
 
     runs: list[ScenarioRun] = []

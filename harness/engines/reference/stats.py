@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...endpoints import REGISTRY, Endpoint
-from ...models import Event
+from ...models import EXTRA_DIMENSIONS, Event
 from ...stats import DEDUPED_USAGE_CAP, EndpointStats, ScenarioRun, ScenarioStats, json_values
 from .dedupe import Deduped, dedupe
 
@@ -41,9 +41,11 @@ def counters(endpoint: Endpoint, events: Iterable[Event]) -> dict[str, float | i
 
 
 def event_entry(e: Event) -> dict[str, Any]:
-    """One dedupedUsage entry."""
+    """One dedupedUsage entry (``extraDimensions`` only where the request grouped by a
+    dimension the registry does not know)."""
     endpoint = REGISTRY[e.endpoint]
-    return {
+    extra = e.key.get(EXTRA_DIMENSIONS)
+    return ({"extraDimensions": extra} if extra is not None else {}) | {
         "endpoint": e.endpoint,
         "windowStart": e.key["window_start"],
         "windowEnd": e.key["window_end"],
@@ -68,9 +70,10 @@ def conflict_entry(winner: Event, loser: Event) -> dict[str, Any]:
             "values": json_values(e.values),
         }
 
+    key = {k: v for k, v in winner.key.items() if k != EXTRA_DIMENSIONS or v is not None}
     return {
         "endpoint": winner.endpoint,
-        "key": dict(winner.key),
+        "key": key,
         "winner": side(winner),
         "loser": side(loser),
     }

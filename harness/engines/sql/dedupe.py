@@ -121,7 +121,8 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
     con.execute(
         f"CREATE OR REPLACE VIEW {database}.main.{staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
-        f"group_by, {dims}, {values}, scenario AS source_scenario, page_name AS source_page, "
+        f"group_by, {dims}, NULL::VARCHAR AS extra_dimensions, {values}, "
+        "scenario AS source_scenario, page_name AS source_page, "
         f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index, "
         # the row's place in its table: store/ingest.py splits a first load on it
         f"r.rowid AS stage_row FROM {schema}.{rows} AS r JOIN {schema}.{meta} USING (file_id)"

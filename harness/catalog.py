@@ -65,6 +65,7 @@ def render(fixtures_dir: Path) -> str:
             lines.append(f"- reference `{r.field}` -> `{r.target}`{scope}: `{r.kind}`")
         if e.bucketed:
             lines.append(f"- `limit` counts buckets, at most {e.max_limit}")
+            lines.append(f"- `harness sync` groups by: {_names(e.sync_group_by) or 'nothing'}")
         lines.append("")
     return "\n".join(lines) + "\n" + HOW_TO_ADD
 
@@ -75,6 +76,8 @@ COMMON_COLUMNS = {
     "window_start": "bucket start (the API's `start_time`, Unix seconds, as UTC time)",
     "window_end": "bucket end, exclusive (the API's `end_time`)",
     "group_by": "the request's `group_by` fields, sorted, comma-separated ('' when ungrouped)",
+    "extra_dimensions": "the values of `group_by` fields the registry does not know, as JSON "
+    "with sorted keys (null when there are none); part of the key",
     "id": "the entity's id",
     "project_id": "project id (per-project listings: the project the listing belongs to)",
     "amount_value": "`amount.value`, exact decimal",

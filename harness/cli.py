@@ -145,6 +145,18 @@ def _parser() -> argparse.ArgumentParser:
         help="re-read this many days before the stored cursor (late usage)",
     )
     p.add_argument("--strict", action="store_true", help="dangling references fail the sync")
+    p.add_argument(
+        "--group-by",
+        action="append",
+        metavar="ENDPOINT=A,B",
+        help="group an endpoint other than by its fixed default (ENDPOINTS.md), e.g. "
+        "usage_completions=project_id,api_source",
+    )
+    p.add_argument(
+        "--new-grain",
+        action="store_true",
+        help="store a grouping other than the one the database holds for that endpoint",
+    )
     p.add_argument("--allow-dangling", type=Path, metavar="FILE")
     p.add_argument(
         "--capture",

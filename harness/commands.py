@@ -226,6 +226,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         strict=args.strict,
         allow_list=args.allow_dangling,
         capture=args.capture,
+        group_by=sync.parse_group_by(args.group_by or []),
+        new_grain=args.new_grain,
     )
     with _client(args, args.base_url) as client, console.PageProgress() as progress:
         try:

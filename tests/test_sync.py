@@ -205,3 +205,40 @@ def test_sync_needs_the_admin_key(
     monkeypatch.delenv("OPENAI_ADMIN_KEY")
     result = _sync_run(corpus, api)
     assert result.code == 2 and "OPENAI_ADMIN_KEY is not set" in result.err
+
+
+def test_a_second_grain_is_refused_unless_asked_for(corpus: Corpus, api: AdminApiServer) -> None:
+    """The next scheduled sync asking for another grouping would store a second grain beside
+    the first, and sums across both would count twice: refused, naming both, unless
+    --new-grain. A new dimension is opt-in (--group-by)."""
+    assert _sync(corpus, api, "--endpoint", "usage_images") == 0
+    before = db_contents(corpus.db)
+    result = _sync_run(
+        corpus, api, "--endpoint", "usage_images", "--group-by", "usage_images=model"
+    )
+    assert result.code == 2
+    assert "usage_images" in result.err and "'model'" in result.err and "--new-grain" in result.err
+    assert db_contents(corpus.db) == before
+    first = len(api.log)
+    assert (
+        _sync(
+            corpus,
+            api,
+            "--endpoint",
+            "usage_images",
+            "--group-by",
+            "usage_images=model",
+            "--new-grain",
+        )
+        == 0
+    )
+    asked = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/usage/images")]
+    assert asked and all(q["group_by[]"] == ["model"] for q in asked)
+
+
+@pytest.mark.parametrize("value", ["usage_images", "nope=model", "users=id", "usage_images=region"])
+def test_group_by_names_a_usage_endpoint_and_its_dimensions(
+    corpus: Corpus, api: AdminApiServer, value: str
+) -> None:
+    result = _sync_run(corpus, api, "--group-by", value)
+    assert result.code == 2 and "--group-by" in result.err

@@ -50,6 +50,31 @@ class SyncOptions:
     upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE
     now: datetime | None = None
     capture: Path | None = None
+    # Groupings asked for instead of an endpoint's fixed default (``--group-by E=a,b``).
+    group_by: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    new_grain: bool = False  # store a grain beside the one the database holds
+
+
+def parse_group_by(values: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``--group-by ENDPOINT=a,b`` values; every name must be the registry's."""
+    parsed = []
+    for value in values:
+        name, sep, fields = value.partition("=")
+        endpoint = REGISTRY.get(name)
+        if not sep or endpoint is None or not endpoint.bucketed:
+            raise ArgumentError(
+                f"--group-by {value!r}: not ENDPOINT=a,b for a usage endpoint or costs",
+                hint="for example --group-by usage_completions=project_id,api_source",
+            )
+        chosen = tuple(f for f in fields.split(",") if f)
+        unknown = [f for f in chosen if f not in endpoint.dimension_names]
+        if unknown:
+            raise ArgumentError(
+                f"--group-by {value!r}: {', '.join(unknown)} is not a dimension of {name}",
+                hint=f"pick from: {', '.join(endpoint.dimension_names)}",
+            )
+        parsed.append((name, chosen))
+    return tuple(parsed)
 
 
 OnPage = Callable[[str, int], None]
@@ -63,9 +88,47 @@ def parse_day(value: str, flag: str) -> datetime:
         raise ArgumentError(f"{flag} {value!r} is not a date", hint="e.g. 2025-09-29") from exc
 
 
-def group_by(endpoint: Endpoint) -> list[str]:
-    """The grouping sync requests: the registry's fixed default (Endpoint.sync_group_by)."""
-    return list(endpoint.sync_group_by)
+def group_by(endpoint: Endpoint, options: SyncOptions | None = None) -> list[str]:
+    """The grouping sync requests: ``--group-by``, else the registry's fixed default
+    (Endpoint.sync_group_by)."""
+    chosen = dict(options.group_by if options else ())
+    return list(chosen.get(endpoint.name, endpoint.sync_group_by))
+
+
+def _stored_grains(db: Path) -> dict[str, set[str]]:
+    """Per usage endpoint and costs, the groupings (sorted, comma-joined) the database holds."""
+    if not db.exists():
+        return {}
+    con = connect(db, read_only=True)
+    try:
+        if migrate.status(con).pending:
+            return {}
+        return {
+            e.name: {
+                r[0] for r in con.execute(f"SELECT DISTINCT group_by FROM {e.table}").fetchall()
+            }
+            for e in ENDPOINTS
+            if e.bucketed
+        }
+    finally:
+        con.close()
+
+
+def _refuse_new_grains(options: SyncOptions, wanted: set[str]) -> None:
+    """A grouping other than the one stored puts a second grain beside the first, and sums
+    across both count the same money twice: refused unless ``--new-grain``."""
+    if options.new_grain:
+        return
+    for name, stored in sorted(_stored_grains(options.db).items()):
+        asked = ",".join(sorted(group_by(REGISTRY[name], options)))
+        if name in wanted and stored and asked not in stored:
+            held = " and ".join(f"'{g}'" for g in sorted(stored))
+            raise ArgumentError(
+                f"{name}: the database holds rows grouped by {held}; this sync asks for "
+                f"'{asked}', a second grain beside the first (sums across both count twice)",
+                hint=f"ask for the stored grain (--group-by {name}={sorted(stored)[0]}), or "
+                "pass --new-grain to store the new one beside it",
+            )
 
 
 def _synced_to(db: Path) -> dict[str, int]:
@@ -136,6 +199,7 @@ def fetch_all(
         )
     if options.until <= options.since:
         raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
+    _refuse_new_grains(options, wanted)
     fetcher = _Fetcher(client, times.iso(now), on_page)
     items: list[dict[str, Any]] = []
     for endpoint in ORGANIZATION_LISTS:
@@ -167,8 +231,8 @@ def fetch_all(
             "bucket_width": "1d",
             "limit": endpoint.max_limit,
         }
-        if group_by(endpoint):
-            query["group_by"] = group_by(endpoint)
+        if group_by(endpoint, options):
+            query["group_by"] = group_by(endpoint, options)
         fetcher.chain(endpoint, query)
     return fetcher.loaded
 

@@ -20,6 +20,7 @@ Used by ``tests/test_fuzz.py`` (a short sample in the gate) and ``bench/fuzz_ben
 
 from __future__ import annotations
 
+import copy
 import json
 import random
 import shutil
@@ -196,6 +197,12 @@ SWAPS: list[Any] = [
 ]
 
 
+def _swap(rng: random.Random) -> Any:
+    """A value of SWAPS, copied: an object or array placed twice must not be shared (a later
+    mutation would then reach both, or the object itself)."""
+    return copy.deepcopy(rng.choice(SWAPS))
+
+
 def _objects(value: Any, depth: int = 0) -> Iterator[tuple[Pairs, int]]:
     """Every object inside ``value``, with its depth (page 0, bucket 2, result 4, money 5)."""
     if isinstance(value, Pairs):
@@ -218,7 +225,7 @@ def swap_type(page: Pairs, rng: random.Random) -> str:
     if not obj:
         return "swap: empty object"
     i = rng.randrange(len(obj))
-    new = rng.choice(SWAPS)
+    new = _swap(rng)
     obj[i] = (obj[i][0], new)
     return f"swap {obj[i][0]} -> {new!r}"
 
@@ -233,7 +240,7 @@ def remove_field(page: Pairs, rng: random.Random) -> str:
 
 def unknown_field(page: Pairs, rng: random.Random) -> str:
     obj = _pick(page, rng)
-    value = rng.choice(SWAPS)
+    value = _swap(rng)
     obj.insert(rng.randrange(len(obj) + 1), ("surprise_" + rng.choice("abc"), value))
     return f"unknown field = {value!r}"
 
@@ -243,7 +250,7 @@ def duplicate_name(page: Pairs, rng: random.Random) -> str:
     if not obj:
         return "duplicate: empty object"
     name, value = obj[rng.randrange(len(obj))]
-    other = value if rng.random() < 0.5 else rng.choice(SWAPS)
+    other = copy.deepcopy(value) if rng.random() < 0.5 else _swap(rng)
     obj.insert(rng.randrange(len(obj) + 1), (name, other))
     return f"duplicate {name}"
 

@@ -37,9 +37,9 @@ def group(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> bool:
     # Rows group by the 64-bit hash of their key, several times faster than by its columns,
     # and conflicts are told by the hash of their values. Most keys are held once: finding
     # the hashes that repeat carries no aggregate, and only their rows are then aggregated
-    # and compared . Only a group of
-    # two or more rows can hide keys or values that share a hash, so those groups are
-    # checked on the columns themselves: grouping and conflicts are exact.
+    # and compared. Only a group of two or more rows can hide keys or values that share a
+    # hash, so those groups are checked on the columns themselves: grouping and conflicts
+    # are exact.
     con.execute(
         "CREATE OR REPLACE TEMP TABLE fp_groups AS SELECT kh, max(rank) AS win, "
         "count(*) AS n, min(vh) <> max(vh) AS conflicted, min(sid) <> max(sid) AS spans, "

@@ -476,6 +476,24 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         references=(_PROJECT_REF, Reference("unknown_certificate", "id", "certificates")),
         description="Organization certificates as seen (active or not) by one project.",
     ),
+    Endpoint(
+        name="project_rate_limits",
+        path="projects/{project_id}/rate_limits",
+        object="project.rate_limit",
+        pagination="cursor",
+        attributes=(
+            Field("model", "string", required=True),
+            Field("max_requests_per_1_minute", "integer", required=True, nullable=False),
+            Field("max_tokens_per_1_minute", "integer", required=True, nullable=False),
+            # present for the models they apply to
+            Field("max_images_per_1_minute", "integer"),
+            Field("max_audio_megabytes_per_1_minute", "integer"),
+            Field("max_requests_per_1_day", "integer"),
+            Field("batch_1_day_max_input_tokens", "integer"),
+        ),
+        references=(_PROJECT_REF,),
+        description="Rate limits of one project, per model (the context of its usage).",
+    ),
 )
 
 REGISTRY: dict[str, Endpoint] = {e.name: e for e in ENDPOINTS}

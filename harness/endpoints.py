@@ -14,7 +14,8 @@ from typing import Any, Literal
 DEFAULT_BASE_URL = "https://api.openai.com"
 DEFAULT_TIMEOUT = 60.0  # seconds per request
 
-FieldType = Literal["string", "integer", "boolean", "timestamp", "number", "money"]
+# "json": a nested object or array kept whole, as canonical JSON text (lists only).
+FieldType = Literal["string", "integer", "boolean", "timestamp", "number", "money", "json"]
 Pagination = Literal["page", "cursor"]
 
 SQL_TYPES: dict[FieldType, str] = {
@@ -24,6 +25,7 @@ SQL_TYPES: dict[FieldType, str] = {
     "timestamp": "TIMESTAMPTZ",
     "number": "DOUBLE",
     "money": "DECIMAL(38,18)",
+    "json": "JSON",
 }
 
 
@@ -363,6 +365,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("is_scale_tier_authorized_purchaser", "boolean"),
             Field("technical_level", "string"),
             Field("developer_persona", "string"),
+            Field("user", "json"),  # nested user details, if included
+            Field("projects", "json"),  # the user's projects, if included
         ),
         description="Members of the organization.",
     ),
@@ -458,6 +462,22 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
         max_limit=20,  # the API states no maximum; 20 is its documented default
         description="Admin API keys of the organization.",
+    ),
+    Endpoint(
+        name="invites",
+        path="invites",
+        object="organization.invite",
+        pagination="cursor",
+        attributes=(
+            Field("email", "string", required=True),
+            Field("role", "string", required=True),  # owner or reader
+            Field("status", "string", required=True),  # accepted, expired or pending
+            Field("created_at", _TS, required=True, nullable=False),
+            Field("expires_at", _TS),
+            Field("accepted_at", _TS),
+            Field("projects", "json"),  # [{id, role}] granted on acceptance
+        ),
+        description="Invitations to the organization, and the projects each grants.",
     ),
     Endpoint(
         name="certificates",

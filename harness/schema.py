@@ -53,6 +53,8 @@ def _field_schema(f: Field) -> dict[str, Any]:
         }
     elif f.type in ("timestamp", "integer"):
         base = dict(COUNT)
+    elif f.type == "json":
+        base = {"type": ["object", "array"]}
     else:
         base = {"type": f.type}
     if f.enum:

@@ -176,3 +176,19 @@ def test_clipped_first_and_last_buckets_are_accepted(corpus: Corpus) -> None:
         corpus.write("usage_moderations/daily", n, body, rehash=False)
     corpus.rehash()
     assert corpus.replay("--scenario", "usage_moderations/daily").code == 0
+
+
+def test_nested_objects_of_a_list_are_kept_whole_as_json(corpus: Corpus) -> None:
+    """An invite's projects and a user's nested projects are stored as canonical JSON that
+    DuckDB can query, not dropped and not reported as unknown fields."""
+    assert corpus.replay().code == 0
+    report = corpus.report_json()
+    assert report["endpoints"]["invites"]["unknownFields"] == []
+    assert report["endpoints"]["users"]["unknownFields"] == []
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        grants = con.execute(
+            "SELECT id, projects->0->>'id', json_array_length(projects) FROM invites ORDER BY 1"
+        ).fetchall()
+        user = con.execute("SELECT projects FROM users WHERE id = 'user_abc'").fetchone()
+    assert grants == [("invite-abc", "proj_abc123", 1), ("invite-def", None, 0)]
+    assert user == ('{"data":[{"id":"proj_abc123","name":"Main","role":"owner"}],"object":"list"}',)

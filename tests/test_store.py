@@ -214,7 +214,12 @@ def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus, tmp_path:
     assert sum(w["unchanged"] + w["updated"] for w in writes.values()) == sum(
         map(len, rows.values())
     )
-    assert sum(w["updated"] for w in writes.values()) == writes["project_api_keys"]["updated"]
+    widened = {  # endpoints whose table gained columns since 0005
+        e.name
+        for e in ENDPOINTS
+        if e.table in then and {n for n, _ in columns(e)} - {*then[e.table]}
+    }
+    assert all(w["updated"] == 0 for n, w in writes.items() if n not in widened), writes
     assert sum(w["inserted"] for w in writes.values()) == total - sum(map(len, rows.values()))
 
 

@@ -29,7 +29,7 @@ DEFAULT_UPSERT_MODE: UpsertMode = "update-insert"
 
 # How each column type travels as a list parameter: timestamps as Unix seconds (to_timestamp()
 # in SQL), decimals as their exact text (CAST in SQL).
-_CARRIER = {"TIMESTAMPTZ": "BIGINT"}
+_CARRIER = {"TIMESTAMPTZ": "BIGINT", "JSON": "VARCHAR"}
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def staged_table(endpoint: Endpoint) -> str:
 def _sql_value(name: str, sql_type: str) -> str:
     if sql_type == "TIMESTAMPTZ":
         return f"to_timestamp(a.{name}) AS {name}"
-    if sql_type.startswith("DECIMAL"):
+    if sql_type.startswith("DECIMAL") or sql_type == "JSON":
         return f"CAST(a.{name} AS {sql_type}) AS {name}"
     return f"a.{name}"
 

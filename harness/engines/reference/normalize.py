@@ -12,7 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from ...endpoints import Endpoint, Field
-from ...models import EXTRA_DIMENSIONS, Event, Location, extra_dimensions
+from ...models import EXTRA_DIMENSIONS, Event, Location, canonical_json, extra_dimensions
 
 MISSING = object()
 
@@ -69,6 +69,8 @@ def _values(endpoint: Endpoint, fields: tuple[Field, ...], item: dict[str, Any])
             values[f"{f.name}_value"], values[f"{f.name}_currency"] = money(raw)
         elif f.type in ("integer", "timestamp"):
             values[f.name] = whole(raw)
+        elif f.type == "json":
+            values[f.name] = None if raw is None else canonical_json(raw)
         else:
             values[f.name] = raw
     return values

@@ -76,8 +76,8 @@ def page_type(endpoint: Endpoint) -> type:
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("object", Literal[endpoint.object])]
     namespace: dict[str, Any] = {}
     for f in endpoint.fields:
-        if any(len(source) != 1 for source in f.sources):
-            raise ValueError(f"{endpoint.name}.{f.name}: nested paths are not read in SQL")
+        if any(len(source) != 1 for source in f.sources) or f.type == "json":
+            raise ValueError(f"{endpoint.name}.{f.name}: nested values are not read in SQL")
         kind = _field_type(f)
         if f.aliases:
             for name in (f.name, *f.aliases):

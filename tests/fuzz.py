@@ -43,6 +43,7 @@ from harness.engines.sql.read import Declined
 from harness.engines.sql.validate import PageValidator
 from harness.errors import HarnessError
 from harness.pipeline import SNAPSHOT_NOW
+from harness.stats import EndpointStats, ScenarioRun
 from harness.store import workspace
 
 DAY, START = 86400, 1759104000
@@ -368,6 +369,18 @@ class Outcome:
     figures: tuple[Any, ...] = ()
 
 
+def _figures(stats: EndpointStats, runs: list[ScenarioRun]) -> tuple[Any, ...]:
+    """What the report is built from: the endpoint's statistics and its scenario runs."""
+    return (
+        stats.deduped,
+        stats.duplicates,
+        stats.counters,
+        stats.conflicts,
+        stats.scenarios,
+        [(r.scenario.id, r.raw_events, r.buckets, r.chain, r.unknown_fields) for r in runs],
+    )
+
+
 class Seam:
     """Both engines on one endpoint's pages, in one process: a corpus folder and a workspace
     per engine, reused from case to case."""
@@ -413,19 +426,7 @@ class Seam:
             return Outcome("declined")
         rows = self._rows(self.sql, case.endpoint)
         sql.discard(self.sql, case.endpoint, result.schema)
-        stats = result.stats
-        figures = (
-            stats.deduped,
-            stats.duplicates,
-            stats.counters,
-            stats.conflicts,
-            stats.scenarios,
-            [
-                (r.scenario.id, r.raw_events, r.buckets, r.chain, r.unknown_fields)
-                for r in result.runs
-            ],
-        )
-        return Outcome("stored", rows=rows, figures=figures)
+        return Outcome("stored", rows=rows, figures=_figures(result.stats, result.runs))
 
     def run_reference(self, case: Case, scenarios: list[Any]) -> Outcome:
         try:
@@ -436,18 +437,7 @@ class Seam:
         for table in (f"staged_{case.endpoint.name}", "staged_projects"):
             self.reference.execute(f"DROP TABLE IF EXISTS {table}")
         stats = staged.stats[case.endpoint.name]
-        figures = (
-            stats.deduped,
-            stats.duplicates,
-            stats.counters,
-            stats.conflicts,
-            stats.scenarios,
-            [
-                (r.scenario.id, r.raw_events, r.buckets, r.chain, r.unknown_fields)
-                for r in staged.runs
-            ],
-        )
-        return Outcome("stored", rows=rows, figures=figures)
+        return Outcome("stored", rows=rows, figures=_figures(stats, staged.runs))
 
     @staticmethod
     def _rows(con: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> tuple[tuple[Any, ...], ...]:

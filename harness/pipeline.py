@@ -27,7 +27,7 @@ from .engines.reference import stage as reference
 from .errors import DatabaseError, RelationshipError
 from .staging import Prepared, prepare_loaded
 from .stats import ScenarioRun
-from .store import attach, cursors, migrate
+from .store import attach, cursors, migrate, template
 from .store import ingest as store_ingest
 from .store.ingest import DEFAULT_UPSERT_MODE, UpsertMode, WriteCounts
 
@@ -117,8 +117,9 @@ def _ingest(
     upsert_mode: UpsertMode,
     now: datetime,
     strict: bool,
+    from_template: bool,
 ) -> tuple[dict[str, WriteCounts], list[str], list[dict[str, Any]], list[dict[str, Any]]]:
-    applied = migrate.preflight(con, db, now)
+    applied = migrate.preflight(con, db, now, from_template=from_template)
     faults.checkpoint("after-migrate")
     writes: dict[str, WriteCounts] = {}
     staged = []
@@ -197,6 +198,7 @@ def ingest(
     of failing the run: history can legitimately name deleted keys or users.
     """
     existed = db.exists()
+    from_template = not existed and template.create(db)
     con = prepared.con
     committed = False
     try:
@@ -204,7 +206,7 @@ def ingest(
         con.execute("BEGIN TRANSACTION")
         try:
             writes, applied, unverifiable, warnings = _ingest(
-                con, prepared, db, upsert_mode, now, strict
+                con, prepared, db, upsert_mode, now, strict, from_template
             )
             con.execute("COMMIT")
             committed = True

@@ -375,3 +375,41 @@ def test_a_first_load_in_parallel_parts_writes_every_row_once(tmp_path: Path, th
     assert writes.inserted == count and writes.first_load
     assert missing == [(0,)] and extra == [(0,)]
     assert groups == [(-(-count // WRITE_ROW_GROUP),)]  # 3 whole row groups and the rest
+
+
+def _schema(path: Path) -> list[tuple[object, ...]]:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(
+            "SELECT table_name, column_name, data_type, is_nullable, column_default "
+            "FROM information_schema.columns ORDER BY ALL"
+        ).fetchall()
+
+
+def test_a_new_database_copied_from_the_template_is_the_migrated_one(
+    corpus: Corpus, tmp_path: Path
+) -> None:
+    """A replay into a new path starts from the migrated template (store/template.py): same
+    tables, columns and views as migrating the file, and the migrations stamped with the run's
+    clock, as applied by this run."""
+    assert corpus.replay().code == 0
+    migrated = tmp_path / "migrated.duckdb"
+    _migrated(migrated)
+    assert _schema(corpus.db) == _schema(migrated)
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        stamps = con.execute(
+            "SELECT name, checksum, applied_at FROM harness_migrations ORDER BY name"
+        ).fetchall()
+    assert [(n, c) for n, c, _ in stamps] == [(m.name, m.checksum) for m in migrate.available()]
+    assert {str(at.astimezone(UTC)) for _, _, at in stamps} == {"2025-09-30 06:00:00+00:00"}
+
+
+def test_the_template_is_never_copied_over_an_existing_file(tmp_path: Path) -> None:
+    from harness.store import template
+
+    existing = tmp_path / "db.duckdb"
+    existing.write_bytes(b"not ours")
+    assert template.create(existing) is False
+    assert existing.read_bytes() == b"not ours"
+    fresh = tmp_path / "new.duckdb"
+    assert template.create(fresh) is True and fresh.stat().st_size > 0
+    assert not list(tmp_path.glob(".*.new"))  # the private copy is gone

@@ -136,11 +136,22 @@ def _refuse_drift(current: Status) -> None:
         )
 
 
-def preflight(con: duckdb.DuckDBPyConnection, db_path: Path, now: datetime) -> list[str]:
-    """Refuse a database that is behind, ahead or edited; migrate a fresh one. Returns applied."""
+def preflight(
+    con: duckdb.DuckDBPyConnection, db_path: Path, now: datetime, *, from_template: bool = False
+) -> list[str]:
+    """Refuse a database that is behind, ahead or edited; migrate a fresh one. Returns applied.
+
+    ``from_template``: the file was just created as a copy of the migrated template
+    (template.py): its migrations count as applied by this run, at ``now``."""
     tables = _tables(con)
     if not tables:
         return apply(con, now)
+    if from_template:
+        current = status(con)
+        if not current.pending and not current.unknown and not current.edited:
+            con.execute("UPDATE harness_migrations SET applied_at = ?", [now])
+            record_version(con)
+            return current.applied
     if "harness_migrations" not in tables:
         raise MigrationError(
             f"{db_path} holds tables but no harness_migrations table: not a harness database",

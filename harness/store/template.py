@@ -1,0 +1,63 @@
+"""A new database file starts as a copy of a migrated, empty one.
+
+Migrating a new file runs every numbered migration, several of which rebuild the tables of the
+ones before: that cost more than the rest of a small replay. So the first run of a harness
+version (per DuckDB version and set of migrations) migrates a template once, in the system's
+temporary folder, and every new database file is a copy of it. The copy is made only where no
+file exists (a hard link from a private copy, which fails if another run created the path
+first), and the run's transaction then stamps the migrations with its own clock, so the file
+ends exactly as migrating it would leave it (``migrate.preflight``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from . import migrate
+from .connection import connect
+
+
+def _template() -> Path:
+    """The migrated empty database of this DuckDB version and these migrations."""
+    key = hashlib.sha256(duckdb.__version__.encode())
+    for migration in migrate.available():
+        key.update(migration.name.encode() + migration.checksum.encode())
+    path = Path(tempfile.gettempdir()) / f"harness-template-{key.hexdigest()[:16]}.duckdb"
+    if not path.exists():
+        building = path.with_name(f"{path.stem}.{os.getpid()}.building")
+        building.unlink(missing_ok=True)
+        con = connect(building)
+        try:
+            con.execute("BEGIN TRANSACTION")
+            migrate.apply(con, datetime.now(UTC))
+            con.execute("COMMIT")
+            con.execute("CHECKPOINT")
+        finally:
+            con.close()
+        os.replace(building, path)  # whole, or not at all, for runs beside this one
+    return path
+
+
+def create(db: Path) -> bool:
+    """Create ``db`` as a copy of the template; False if a file is already there (or appeared
+    meanwhile), or the template cannot be made: the run then migrates as usual."""
+    if db.exists():
+        return False
+    try:
+        template = _template()
+        private = db.with_name(f".{db.name}.{os.getpid()}.new")
+        shutil.copyfile(template, private)
+        try:
+            os.link(private, db)  # fails if another run created db first
+        finally:
+            private.unlink(missing_ok=True)
+    except (OSError, duckdb.Error):
+        return False
+    return True

@@ -21,9 +21,7 @@ def extra_dimensions(names: list[str], result: dict[str, Any]) -> str | None:
     field counts as null); values must be scalars (checked before: schema.extra_problems)."""
     if not names:
         return None
-    return json.dumps(
-        {n: result.get(n) for n in names}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
-    )
+    return canonical_json({n: result.get(n) for n in names})
 
 
 def canonical_json(value: Any) -> str:

@@ -7,7 +7,7 @@ archived-project rule).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -124,6 +124,12 @@ class Endpoint:
         if self.default_group_by is not None:
             return self.default_group_by
         return self.dimension_names
+
+    def unknown_dimensions(self, group_by: Iterable[str]) -> list[str]:
+        """The names in ``group_by`` that are not dimensions of this endpoint, in order:
+        what ``extra_dimensions`` keeps (models.py), and what serve and sync refuse."""
+        known = self.dimension_names
+        return [g for g in group_by if g not in known]
 
     def page_limit(self, width: str | None = None) -> int | None:
         """The largest ``limit`` the API accepts: buckets per page at ``width`` (None for a

@@ -203,7 +203,7 @@ def extra_problems(
 ) -> list[Problem]:
     """Values of the request's group_by dimensions the registry does not know, which
     ``extra_dimensions`` cannot keep: an object or an array (a scalar or null is kept)."""
-    unknown = [g for g in group_by if g not in endpoint.dimension_names]
+    unknown = endpoint.unknown_dimensions(group_by)
     if not endpoint.bucketed or not unknown:
         return []
     problems = []

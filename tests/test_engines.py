@@ -441,3 +441,30 @@ def test_one_endpoint_at_a_time_gives_the_same_report(
     one_at_a_time = replay_report(corpus.root, "one.duckdb", monkeypatch, reference=False)
     assert one_at_a_time == side_by_side
     assert db_contents(corpus.root / "one.duckdb") == db_contents(corpus.root / "two.duckdb")
+
+
+def test_the_strict_decode_requires_one_name_of_every_alias_group() -> None:
+    """Two fields with older names: each needs one of its names (one __post_init__ checks
+    every group; a second group must not replace the first)."""
+    from harness.endpoints import Endpoint, Field
+
+    endpoint = Endpoint(
+        name="usage_two_aliases",
+        path="usage/two_aliases",
+        object="organization.usage.two_aliases.result",
+        pagination="page",
+        counters=(
+            Field("a", "integer", nullable=False, aliases=("a_old",)),
+            Field("b", "integer", nullable=False, aliases=("b_old",)),
+        ),
+    )
+
+    def page(result: dict[str, Any]) -> bytes:
+        bucket = {"object": "bucket", "start_time": 0, "end_time": 86400, "results": [result]}
+        body = {"object": "page", "data": [bucket], "has_more": False, "next_page": None}
+        return json.dumps(body).encode()
+
+    result = {"object": endpoint.object}
+    assert validate.problem(endpoint, page(result | {"a": 1, "b_old": 2})) is None
+    assert "one of a, a_old" in str(validate.problem(endpoint, page(result | {"b": 2})))
+    assert "one of b, b_old" in str(validate.problem(endpoint, page(result | {"a_old": 1})))

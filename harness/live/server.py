@@ -86,9 +86,9 @@ class Corpus:
             pages = [page for page, _ in read]
             bucketed = scenario.endpoint.bucketed
             cursors = {
-                str(next_cursor(bucketed, p.body)): i + 1
+                cursor: i + 1
                 for i, p in enumerate(pages)
-                if p.body.get("has_more") and next_cursor(bucketed, p.body) is not None
+                if p.body.get("has_more") and (cursor := next_cursor(bucketed, p.body)) is not None
             }
             chain = _Chain(
                 scenario,
@@ -242,7 +242,7 @@ class AdminApiServer(ThreadingHTTPServer):
             if widest is None:
                 return _error(400, f"Invalid bucket_width {width!r}", "bucket_width")
             cap = widest
-            unknown = set(query.get("group_by", [])) - set(endpoint.dimension_names)
+            unknown = endpoint.unknown_dimensions(query.get("group_by", []))
             if unknown:
                 return _error(
                     400, f"Invalid group_by value(s): {', '.join(sorted(unknown))}", "group_by"

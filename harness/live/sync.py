@@ -1,10 +1,11 @@
 """``harness sync``: fetch from the Admin API and ingest through the same pipeline as replay.
 
-Directory resources come first (projects with archived ones, users, certificates, admin keys,
-then each project's keys, certificates, and, for active projects, members and service
-accounts: the API answers 400 to those lists of an archived project). Then every usage endpoint
-and costs, in 1d buckets grouped by every dimension the registry allows, from the stored cursor
-less a lookback window (buckets are revised as late usage arrives) up to ``--until``.
+Every list endpoint of the registry comes first (projects, archived ones included, then the
+organization's lists, then each project's; not the lists the API answers 400 to under an
+archived project). Then every usage endpoint and costs, in 1d buckets grouped by each
+endpoint's fixed default grouping (``--group-by`` for another; a grain other than the one
+stored is refused unless ``--new-grain``), from the stored cursor less a lookback window
+(buckets are revised as late usage arrives) up to ``--until``.
 Each fetched chain becomes a scenario in memory; schema, chain, dedupe, FK checks, upsert and
 report are the replay's own code. ``--capture DIR`` also writes the fetched pages as a corpus.
 """
@@ -67,7 +68,7 @@ def parse_group_by(values: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]
                 hint="for example --group-by usage_completions=project_id,api_source",
             )
         chosen = tuple(f for f in fields.split(",") if f)
-        unknown = [f for f in chosen if f not in endpoint.dimension_names]
+        unknown = endpoint.unknown_dimensions(chosen)
         if unknown:
             raise ArgumentError(
                 f"--group-by {value!r}: {', '.join(unknown)} is not a dimension of {name}",

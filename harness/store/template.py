@@ -16,6 +16,7 @@ import os
 import shutil
 import tempfile
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 
 import duckdb
@@ -24,12 +25,19 @@ from . import migrate
 from .connection import connect
 
 
-def _template() -> Path:
-    """The migrated empty database of this DuckDB version and these migrations."""
+@cache
+def _template_path() -> Path:
+    """Where the template of this DuckDB version and these migrations is kept (the migrations
+    are read and hashed once per process, not per new database)."""
     key = hashlib.sha256(duckdb.__version__.encode())
     for migration in migrate.available():
         key.update(migration.name.encode() + migration.checksum.encode())
-    path = Path(tempfile.gettempdir()) / f"harness-template-{key.hexdigest()[:16]}.duckdb"
+    return Path(tempfile.gettempdir()) / f"harness-template-{key.hexdigest()[:16]}.duckdb"
+
+
+def _template() -> Path:
+    """The migrated empty database of this DuckDB version and these migrations."""
+    path = _template_path()
     if not path.exists():
         building = path.with_name(f"{path.stem}.{os.getpid()}.building")
         building.unlink(missing_ok=True)

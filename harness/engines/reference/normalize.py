@@ -82,7 +82,7 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
     events: list[Event] = []
     if endpoint.bucketed:
         group_by = list(ctx.group_by)
-        unknown = [g for g in group_by if g not in endpoint.dimension_names]
+        unknown = endpoint.unknown_dimensions(group_by)
         for b, bucket in enumerate(body.get("data") or []):
             for r, result in enumerate(bucket.get("results") or []):
                 key = {

@@ -43,8 +43,9 @@ def refused(endpoint: Endpoint, files: list[str], validator: PageValidator) -> l
 def examine(
     endpoint: Endpoint, scenarios: list[Scenario], suspects: list[str]
 ) -> dict[str, set[str]]:
-    """The reference validator on files that did not balance: their unknown fields by
-    scenario; raises Declined on any schema error (the reference engine then explains it)."""
+    """The reference validator on the files the strict decode did not vouch for: their unknown
+    fields by scenario; raises Declined on any problem there (the reference engine then
+    explains it)."""
     owner = {str(path): (s, n) for s in scenarios for n, path in enumerate(s.page_files, 1)}
     found: dict[str, set[str]] = {}
     for filename in suspects:

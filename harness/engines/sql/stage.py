@@ -60,7 +60,7 @@ def start(
     result is provisional until settle() has held it to the strict decode. The
     staged rows are kept in ``con``'s current schema, behind a view in the database's main
     schema (dedupe.stage)."""
-    unknown = {g for s in scenarios for g in s.request.group_by} - set(endpoint.dimension_names)
+    unknown = {g for s in scenarios for g in endpoint.unknown_dimensions(s.request.group_by)}
     if unknown:  # extra_dimensions are kept by the reference engine
         raise Declined(f"group_by {', '.join(sorted(unknown))} unknown to the registry")
     files = meta_table(con, scenarios)

@@ -60,12 +60,13 @@ def _field_type(f: Field) -> Any:
     return kind | None if f.nullable else kind
 
 
-def _any_present(*names: str) -> Any:
-    """A __post_init__ that requires one of ``names`` (a field and its aliases)."""
+def _any_present(groups: list[tuple[str, ...]]) -> Any:
+    """A __post_init__ that requires one name of each group (a field and its aliases)."""
 
     def check(self: Any) -> None:
-        if all(getattr(self, n) is msgspec.UNSET for n in names):
-            raise ValueError(f"one of {', '.join(names)} is required")
+        for names in groups:
+            if all(getattr(self, n) is msgspec.UNSET for n in names):
+                raise ValueError(f"one of {', '.join(names)} is required")
 
     return check
 
@@ -74,7 +75,7 @@ def _any_present(*names: str) -> Any:
 def page_type(endpoint: Endpoint) -> type:
     """The msgspec type of one response page of a usage or costs ``endpoint``."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("object", Literal[endpoint.object])]
-    namespace: dict[str, Any] = {}
+    alias_groups: list[tuple[str, ...]] = []
     for f in endpoint.fields:
         if any(len(source) != 1 for source in f.sources) or f.type == "json":
             raise ValueError(f"{endpoint.name}.{f.name}: nested values are not read in SQL")
@@ -82,7 +83,7 @@ def page_type(endpoint: Endpoint) -> type:
         if f.aliases:
             for name in (f.name, *f.aliases):
                 fields.append((name, kind | msgspec.UnsetType, msgspec.UNSET))
-            namespace["__post_init__"] = _any_present(f.name, *f.aliases)
+            alias_groups.append((f.name, *f.aliases))
         elif f.required:
             fields.append((f.name, kind))
         else:
@@ -91,7 +92,7 @@ def page_type(endpoint: Endpoint) -> type:
     result = msgspec.defstruct(
         f"{endpoint.name}_result",
         sorted(fields, key=lambda f: len(f) == 3),  # required fields first
-        namespace=namespace,
+        namespace={"__post_init__": _any_present(alias_groups)} if alias_groups else {},
         forbid_unknown_fields=True,
     )
     bucket = msgspec.defstruct(

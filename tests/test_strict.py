@@ -306,3 +306,13 @@ def test_a_group_by_dimension_the_registry_has_never_seen_holding_an_object(
 ) -> None:
     _group_by_unknown(corpus, [value, "us"])
     _refused(_both(corpus, monkeypatch), "SchemaError", "'region'", "/data/0/results/0/region")
+
+
+def test_a_value_nested_ten_thousand_levels_deep(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Python's parser gives up on such a text with RecursionError: a malformed page naming
+    its file (exit 1), not a harness defect (exit 2)."""
+    deep = "[" * 10_000 + "]" * 10_000
+    _edit_text(corpus, PAGE, lambda t: t.replace('"service_tier": null', f'"zz": {deep}', 1))
+    _refused(_both(corpus, monkeypatch), "MalformedJSONError", "nested too deeply")

@@ -67,16 +67,45 @@ def prepare(
     except BaseException:
         checksums.verify(manifest, fixtures_dir)  # a checksum problem wins over this one
         raise
-    validator = PageValidator(selected if fetch is None and engines.sql_enabled() else [])
+    todo = _for_sql(selected) if fetch is None else []
+    validator = PageValidator([s for _, taken in todo for s in taken])
     # Nothing needs the checksums before every endpoint is read, so they are computed beside
-    # the engines. A checksum failure still wins over any error it may have caused downstream,
-    # and nothing is written before it is known.
-    verification = checksums.Verification(manifest, fixtures_dir, validator).start()
+    # the SQL engine. A checksum failure still wins over any error it may have caused
+    # downstream, and nothing is written before it is known. Without the SQL engine there is
+    # nothing to overlap with: no thread.
+    verification = checksums.Verification(manifest, fixtures_dir, validator)
+    if todo:
+        verification.start()
     try:
-        return _prepare(selected, fetch, now, validator, verification, allow_list)
+        return _prepare(selected, todo, fetch, now, validator, verification, allow_list)
     except BaseException:
         verification.result()  # raises the checksum problems, if any, in place of this one
         raise
+
+
+def _for_sql(selected: list[Scenario]) -> list[tuple[Endpoint, list[Scenario]]]:
+    """The usage and costs endpoints the SQL engine takes, with their scenarios: those whose
+    pages hold at least ``engines.sql_min_bytes()``."""
+    if not engines.sql_enabled():
+        return []
+    floor = engines.sql_min_bytes()
+    todo = []
+    for endpoint in ENDPOINTS:
+        taken = [s for s in selected if s.endpoint is endpoint]
+        if endpoint.bucketed and taken and _size(taken) >= floor:
+            todo.append((endpoint, taken))
+    return todo
+
+
+def _size(scenarios: list[Scenario]) -> int:
+    size = 0
+    for scenario in scenarios:
+        for path in scenario.page_files:
+            try:
+                size += path.stat().st_size
+            except OSError:  # the checksums name it
+                pass
+    return size
 
 
 def _take_ids(cursor: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
@@ -85,6 +114,7 @@ def _take_ids(cursor: duckdb.DuckDBPyConnection, endpoint: Endpoint) -> None:
 
 def _prepare(
     selected: list[Scenario],
+    todo: list[tuple[Endpoint, list[Scenario]]],
     fetch: reference.Fetch | None,
     now: datetime,
     validator: PageValidator,
@@ -95,14 +125,14 @@ def _prepare(
     lists: Future[Staged] | None = None
     try:
         started: dict[str, sql.FastResult] = {}
-        if fetch is None and engines.sql_enabled():
-            todo = [(e, [s for s in selected if s.endpoint is e]) for e in ENDPOINTS if e.bucketed]
-            # The directory listings take the reference engine, on a thread and a cursor of
-            # their own while DuckDB reads, instead of alone once it is done.
-            listed = [s for s in selected if not s.endpoint.bucketed]
+        if todo:
+            # What the reference engine takes goes on a thread and a cursor of its own while
+            # DuckDB reads, instead of alone once it is done.
+            taken = {e.name for e, _ in todo}
+            rest = [s for s in selected if s.endpoint.name not in taken]
             with ThreadPoolExecutor(1, thread_name_prefix="harness-lists") as early:
-                lists = early.submit(reference.stage_files, con, listed, now)
-                started = parallel.start_all(con, [(e, s) for e, s in todo if s], now, _take_ids)
+                lists = early.submit(reference.stage_files, con, rest, now)
+                started = parallel.start_all(con, todo, now, _take_ids)
         verified = verification.result()  # every page was decoded strictly
         staged = Staged()
         for name, result in started.items():
@@ -116,13 +146,9 @@ def _prepare(
         left = [
             s for e in ENDPOINTS if e.name not in staged.stats for s in selected if s.endpoint is e
         ]
-        # The listings' thread staged all the reference engine has to do unless a usage
-        # endpoint declined or the listings hold problems.
-        if (
-            lists is not None
-            and lists.exception() is None
-            and not any(s.endpoint.bucketed for s in left)
-        ):
+        # The thread staged all the reference engine has to do unless an endpoint declined or
+        # its own endpoints hold problems.
+        if lists is not None and lists.exception() is None and len(staged.stats) == len(todo):
             by_reference = lists.result()
         else:  # what the thread found wrong, with the declined endpoints' problems, in one go
             by_reference = reference.stage(con, reference.load(left, fetch), now)

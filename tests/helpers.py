@@ -17,6 +17,7 @@ import duckdb
 import pytest
 
 from harness import checksums, pipeline
+from harness.engines import SQL_MIN_BYTES_ENV
 
 REPO = Path(__file__).resolve().parent.parent
 # The engine's own corpus: fixtures/, CHECKSUMS.sha256 and snapshots/ of its scenarios.
@@ -140,12 +141,13 @@ def make_page(
 def replay_report(
     root: Path, db: str, monkeypatch: pytest.MonkeyPatch, *, reference: bool
 ) -> dict[str, Any]:
-    """Replay root/fixtures into root/<db> in-process, on the SQL fast path or (``reference``)
-    all through the Python reference path; the report, at the snapshot clock."""
+    """Replay root/fixtures into root/<db> in-process, on the SQL engine wherever it can or
+    (``reference``) all through the Python reference path; the report, at the snapshot clock."""
     if reference:
         monkeypatch.setenv(pipeline.REFERENCE_ENV, "1")
     else:
         monkeypatch.delenv(pipeline.REFERENCE_ENV, raising=False)
+        monkeypatch.setenv(SQL_MIN_BYTES_ENV, "0")  # however small the corpus
     options = pipeline.ReplayOptions(
         fixtures=root / "fixtures", db=root / db, now=pipeline.SNAPSHOT_NOW
     )

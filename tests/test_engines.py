@@ -14,13 +14,17 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import checksums, errors, fixtures, pipeline
+from harness import checksums, engines, errors, fixtures, pipeline, staging
 from harness.endpoints import ENDPOINTS
 from harness.engines.sql import checks, parallel, read, validate
 from harness.engines.sql import dedupe as sql_dedupe
 from harness.engines.sql import stage as sql_stage
 from harness.store import workspace
 from helpers import BASIC, Corpus, db_contents, replay_report
+
+# Every test here is about the SQL engine, which by default leaves corpora this small to the
+# reference engine.
+pytestmark = pytest.mark.usefixtures("sql_engine")
 
 DAY, START = 86400, 1759104000
 PROJECTS = ["proj_abc123", "proj_xyz890", None]
@@ -468,3 +472,55 @@ def test_the_strict_decode_requires_one_name_of_every_alias_group() -> None:
     assert validate.problem(endpoint, page(result | {"a": 1, "b_old": 2})) is None
     assert "one of a, a_old" in str(validate.problem(endpoint, page(result | {"b": 2})))
     assert "one of b, b_old" in str(validate.problem(endpoint, page(result | {"a_old": 1})))
+
+
+def test_the_size_floor_splits_endpoints_between_engines_and_never_shows(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """HARNESS_SQL_MIN_BYTES sends the usage and costs endpoints of fewer page bytes to the
+    reference engine (a staged table) and the others to the SQL engine (a staged view); the
+    report and the rows are those of either engine alone."""
+    found = fixtures.discover(corpus.fixtures)
+    sizes = {
+        e.name: sum(p.stat().st_size for s in found if s.endpoint is e for p in s.page_files)
+        for e in ENDPOINTS
+        if e.bucketed and any(s.endpoint is e for s in found)
+    }
+    floor = sorted(sizes.values())[len(sizes) // 2]
+    assert min(sizes.values()) < floor <= max(sizes.values())  # a real split
+    monkeypatch.setenv(engines.SQL_MIN_BYTES_ENV, str(floor))
+    prepared = staging.prepare(
+        corpus.fixtures, corpus.manifest, [], None, None, pipeline.SNAPSHOT_NOW
+    )
+    try:
+        kinds = dict(
+            prepared.con.execute(
+                "SELECT table_name, table_type FROM information_schema.tables "
+                "WHERE table_schema = 'main' AND table_name LIKE 'staged_%'"
+            ).fetchall()
+        )
+    finally:
+        prepared.con.close()
+    assert {n: kinds[f"staged_{n}"] for n in sizes} == {
+        n: "VIEW" if size >= floor else "BASE TABLE" for n, size in sizes.items()
+    }
+    mixed = pipeline.replay(
+        pipeline.ReplayOptions(
+            corpus.fixtures, db=corpus.root / "mixed.duckdb", now=pipeline.SNAPSHOT_NOW
+        )
+    ).report
+    sql = replay_report(corpus.root, "sql.duckdb", monkeypatch, reference=False)
+    assert mixed == sql
+    assert db_contents(corpus.root / "mixed.duckdb") == db_contents(corpus.root / "sql.duckdb")
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1e6"])
+def test_a_size_floor_that_is_not_a_number_is_refused(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    monkeypatch.setenv(engines.SQL_MIN_BYTES_ENV, value)
+    result = corpus.replay()
+    assert result.code == 2
+    assert f"HARNESS_SQL_MIN_BYTES={value!r} is not a whole number" in result.err
+    assert "fix: unset it" in result.err
+    assert not corpus.db.exists()

@@ -10,13 +10,6 @@ import pytest
 from helpers import Corpus, db_contents
 
 
-@pytest.fixture
-def populated(corpus: Corpus) -> Corpus:
-    """The corpus after one good replay, so the database already holds data."""
-    assert corpus.replay().code == 0
-    return corpus
-
-
 def _fails(corpus: Corpus, code: int, *needles: str) -> None:
     before = db_contents(corpus.db)
     result = corpus.replay()

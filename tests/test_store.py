@@ -223,8 +223,8 @@ def test_rows_written_before_0006_are_matched_after_it(corpus: Corpus, tmp_path:
     assert sum(w["inserted"] for w in writes.values()) == total - sum(map(len, rows.values()))
 
 
-def test_a_database_ahead_of_the_code_is_refused(corpus: Corpus) -> None:
-    assert corpus.replay().code == 0
+def test_a_database_ahead_of_the_code_is_refused(populated: Corpus) -> None:
+    corpus = populated
     con = duckdb.connect(str(corpus.db))
     con.execute("INSERT INTO harness_migrations VALUES ('9999_future.sql', 'x', now())")
     con.close()
@@ -241,16 +241,16 @@ def test_an_edited_migration_is_an_error(tmp_path: Path) -> None:
         migrate.preflight(con, db, NOW)
 
 
-def test_db_status_lists_migrations_and_duckdb_version(corpus: Corpus) -> None:
-    assert corpus.replay().code == 0
+def test_db_status_lists_migrations_and_duckdb_version(populated: Corpus) -> None:
+    corpus = populated
     result = corpus.cli("db", "status", "--db", str(corpus.db), "--json")
     assert result.code == 0
     assert f'"duckdb_version": "{duckdb.__version__}"' in result.out
     assert '"pending": []' in result.out
 
 
-def test_duplicate_keys_are_caught_by_the_integrity_check(corpus: Corpus) -> None:
-    assert corpus.replay().code == 0
+def test_duplicate_keys_are_caught_by_the_integrity_check(populated: Corpus) -> None:
+    corpus = populated
     con = duckdb.connect(str(corpus.db))
     con.execute("INSERT INTO costs_rows SELECT * FROM costs_rows LIMIT 1")
     con.close()

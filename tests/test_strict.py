@@ -14,7 +14,7 @@ import duckdb
 import pytest
 
 from harness import pipeline
-from harness.engines import REFERENCE_ENV
+from harness.engines import REFERENCE_ENV, SQL_MIN_BYTES_ENV
 from harness.errors import HarnessError
 from helpers import Corpus, db_contents
 
@@ -49,9 +49,10 @@ def _verdict(corpus: Corpus, db: str) -> Verdict:
 
 
 def _both(corpus: Corpus, monkeypatch: pytest.MonkeyPatch) -> Verdict:
-    """The default engine's verdict, once asserted equal to the reference engine's (and, on a
-    pass, the same rows)."""
+    """The SQL engine's verdict (or the reference engine's, where it declines), once asserted
+    equal to the reference engine's (and, on a pass, the same rows)."""
     monkeypatch.delenv(REFERENCE_ENV, raising=False)
+    monkeypatch.setenv(SQL_MIN_BYTES_ENV, "0")
     default = _verdict(corpus, "default.duckdb")
     monkeypatch.setenv(REFERENCE_ENV, "1")
     reference = _verdict(corpus, "reference.duckdb")

@@ -54,7 +54,12 @@ def render(fixtures_dir: Path) -> str:
     lines += ["", "## Details", ""]
     for e in ENDPOINTS:
         lines += [f"### `{e.name}`", "", e.description, ""]
-        lines.append(f"- result object: `{e.object}`")
+        lines.append(f"- result object: `{e.object}`" if e.object else "- result object: none")
+        for f in e.fields:
+            if f.known:
+                shown = ", ".join(f"`{v}`" for v in f.known[:8])
+                more = f" and {len(f.known) - 8} more" if len(f.known) > 8 else ""
+                lines.append(f"- `{f.name}` documented values: {shown}{more} (others: drift)")
         if e.attributes:
             lines.append(f"- attributes: {_names(tuple(f.name for f in e.attributes))}")
         aliases = [f"`{a}` -> `{f.name}`" for f in e.fields for a in f.aliases]
@@ -107,6 +112,8 @@ def _describe(endpoint: Endpoint | None, column: str) -> str:
             for f in fields:
                 if f.name == column:
                     source = ".".join(f.paths[0]) if f.paths else f.name
+                    if f.keyed_by is not None:
+                        source = f"<the value of {f.keyed_by}>"
                     units = " (Unix seconds from the API)" if f.type == "timestamp" else ""
                     return f"{role}: API field `{source}`{units}"
     return ""

@@ -8,6 +8,7 @@ The record types are in ``records.py`` (and importable from here, as they always
 
 from __future__ import annotations
 
+from .audit_types import AUDIT_LOG_TYPES
 from .records import (
     DEFAULT_BASE_URL,
     DEFAULT_TIMEOUT,
@@ -120,6 +121,24 @@ def _usage(
 
 
 _TS: FieldType = "timestamp"
+# ProjectResidency (SDK 3.51.0); the API may add regions, kept and reported as drift.
+_RESIDENCIES = (
+    "GLOBAL",
+    "US_STORAGE_PROCESSING",
+    "EU_STORAGE_PROCESSING",
+    "JP_STORAGE",
+    "JP_STORAGE_PROCESSING",
+    "KR_STORAGE",
+    "CA_STORAGE",
+    "SG_STORAGE",
+    "IN_STORAGE",
+    "IN_STORAGE_PROCESSING",
+    "AU_STORAGE",
+    "AU_STORAGE_PROCESSING",
+    "GB_STORAGE",
+    "AE_STORAGE",
+    "AE_STORAGE_PROCESSING",
+)
 _PROJECT_REF = Reference("unknown_project", "project_id", "projects")
 _MEMBER_FIELDS = (
     Field("name", "string"),
@@ -237,9 +256,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("name", "string"),
             Field("created_at", _TS, required=True, nullable=False),
             Field("archived_at", _TS),
-            Field("status", "string"),
+            Field("status", "string", known=("active", "archived")),
             Field("external_key_id", "string"),
-            Field("residency", "string"),  # a region such as US_STORAGE_PROCESSING
+            Field("residency", "string", known=_RESIDENCIES),
         ),
         list_query=(("include_archived", True),),
         description="Projects, archived ones included (`include_archived=true`).",
@@ -281,7 +300,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         pagination="cursor",
         attributes=(
             Field("name", "string", required=True),
-            Field("role", "string", required=True),
+            Field("role", "string", required=True, known=("owner", "member", "none")),
             Field("created_at", _TS, required=True, nullable=False),
         ),
         references=(_PROJECT_REF,),
@@ -304,7 +323,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "string",
                 paths=(("owner", "user", "id"), ("owner", "service_account", "id")),
             ),
-            Field("owner_project_access", "string"),  # active or inactive
+            Field("owner_project_access", "string", known=("active", "inactive")),
             Field("expires_at", _TS),
         ),
         references=(
@@ -364,8 +383,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         pagination="cursor",
         attributes=(
             Field("email", "string", required=True),
-            Field("role", "string", required=True),  # owner or reader
-            Field("status", "string", required=True),  # accepted, expired or pending
+            Field("role", "string", required=True, known=("owner", "reader")),
+            Field("status", "string", required=True, known=("accepted", "expired", "pending")),
             Field("created_at", _TS, required=True, nullable=False),
             Field("expires_at", _TS),
             Field("accepted_at", _TS),
@@ -407,6 +426,48 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         ),
         references=(_PROJECT_REF,),
         description="Rate limits of one project, per model (the context of its usage).",
+    ),
+    Endpoint(
+        name="audit_logs",
+        path="audit_logs",
+        object=None,  # the SDK's items carry no `object`
+        pagination="cursor",
+        attributes=(
+            Field("effective_at", _TS, required=True, nullable=False),
+            Field("type", "string", required=True, nullable=False, known=AUDIT_LOG_TYPES),
+            Field("actor_type", "string", paths=(("actor", "type"),)),  # session or api_key
+            Field("actor_session_user_id", "string", paths=(("actor", "session", "user", "id"),)),
+            Field(
+                "actor_session_user_email", "string", paths=(("actor", "session", "user", "email"),)
+            ),
+            Field(
+                "actor_session_ip_address", "string", paths=(("actor", "session", "ip_address"),)
+            ),
+            Field("actor_api_key_id", "string", paths=(("actor", "api_key", "id"),)),
+            Field("actor_api_key_type", "string", paths=(("actor", "api_key", "type"),)),
+            Field("actor_api_key_user_id", "string", paths=(("actor", "api_key", "user", "id"),)),
+            Field(
+                "actor_api_key_user_email",
+                "string",
+                paths=(("actor", "api_key", "user", "email"),),
+            ),
+            Field(
+                "actor_api_key_service_account_id",
+                "string",
+                paths=(("actor", "api_key", "service_account", "id"),),
+            ),
+            Field("project_id", "string", paths=(("project", "id"),)),
+            Field("project_name", "string", paths=(("project", "name"),)),
+            # The event's details sit under a key equal to its type ("api_key.deleted": {...}).
+            Field("payload", "json", keyed_by="type"),
+        ),
+        # History names what no longer exists: its ids are not checked, they explain (a
+        # deletion event turns a dangling reference into an allowed one).
+        max_limit=100,
+        description=(
+            "The organization's audit log (empty unless audit logging is enabled); each "
+            "event's details are kept whole in `payload`."
+        ),
     ),
 )
 

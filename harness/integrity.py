@@ -16,6 +16,8 @@ from typing import Any
 
 import duckdb
 
+from . import times
+from .audit_types import DELETIONS
 from .endpoints import REGISTRY, Endpoint, Reference, project_archived_sql
 from .errors import ArgumentError, DatabaseError, PathError, Problem, RelationshipError
 from .store.connection import location, one
@@ -67,6 +69,31 @@ def apply_allow_list(
         else:
             silenced.append(issue | {"reason": match.reason})
     return remaining, silenced
+
+
+def audit_log_deletions(
+    con: duckdb.DuckDBPyConnection, ids: Iterable[str], relation: str
+) -> list[Allowed]:
+    """Allow-list entries for the ``ids`` that a deletion event of the audit log (``relation``:
+    the database's ``audit_logs``, or the workspace's staged rows) names as gone: a reference
+    to them is explained, not an issue. The reason gives the earliest such event."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return []
+    types = ", ".join(f"'{t}'" for t in DELETIONS)
+    rows = con.execute(
+        "SELECT gone, epoch(effective_at)::BIGINT, id FROM (SELECT id, effective_at, "
+        f"json_extract_string(payload, '$.id') AS gone FROM {relation} WHERE type IN ({types})) "
+        "WHERE gone IN (SELECT unnest(?::VARCHAR[]))",
+        [wanted],
+    ).fetchall()
+    first: dict[str, tuple[int, str]] = {}
+    for gone, when, log_id in rows:
+        first[gone] = min(first.get(gone, (when, log_id)), (when, log_id))
+    return [
+        Allowed(gone, f"deleted {times.day(when)} (audit log {log_id})")
+        for gone, (when, log_id) in sorted(first.items())
+    ]
 
 
 def _issue(

@@ -24,6 +24,14 @@ def extra_dimensions(names: list[str], result: dict[str, Any]) -> str | None:
     return canonical_json({n: result.get(n) for n in names})
 
 
+def extra_fields(item: dict[str, Any], known: frozenset[str], keyed: str | None) -> str | None:
+    """The ``extra_fields`` of a result or list item: canonical JSON of each key the registry
+    does not know (``known``; ``keyed``, an audit log's payload key, is known) that holds a
+    value, null when there is none. Both engines compute it with this function."""
+    extra = {k: v for k, v in item.items() if v is not None and k not in known and k != keyed}
+    return canonical_json(extra) if extra else None
+
+
 def canonical_json(value: Any) -> str:
     """The one canonical JSON form used for content hashes: sorted keys, no spaces."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
@@ -151,6 +159,9 @@ class Event:
     rank: Rank
     location: Location
     dedupe_key: str = field(default="", compare=False)
+    # What the registry does not know of the result or item (models.extra_fields): stored, but
+    # not compared by dedupe (tables.EXTRA_FIELDS says why).
+    extra_fields: str | None = field(default=None, compare=False)
 
     @classmethod
     def create(
@@ -160,7 +171,10 @@ class Event:
         values: dict[str, Any],
         rank: Rank,
         location: Location,
+        extra: str | None = None,
     ) -> Event:
         # Key parts in insertion order: window_start, window_end, group_by, dimensions (usage,
         # costs), or id[, project_id] (lists), as migration 0006's views encode them in SQL.
-        return cls(endpoint, key, values, rank, location, dedupe_key(endpoint, list(key.values())))
+        return cls(
+            endpoint, key, values, rank, location, dedupe_key(endpoint, list(key.values())), extra
+        )

@@ -88,9 +88,12 @@ def build_report(prepared: Prepared, now: datetime, **details: Any) -> dict[str,
 
 
 def _fail_fast_projects(prepared: Prepared, now: datetime) -> None:
-    issues = prepared.triage(
-        integrity.unknown_projects(prepared.con, [REGISTRY[n] for n in prepared.staged.stats])
-    )
+    found = integrity.unknown_projects(prepared.con, [REGISTRY[n] for n in prepared.staged.stats])
+    if found and "audit_logs" in prepared.staged.stats:  # a project the audit log deleted
+        prepared.allowed += integrity.audit_log_deletions(
+            prepared.con, [i["id"] for i in found], "staged_audit_logs"
+        )
+    issues = prepared.triage(found)
     if issues:
         raise _relationship_error(prepared, issues, [], now, before_ingest=True)
 
@@ -149,6 +152,8 @@ def _ingest(
     # hold duplicates.
     integrity.duplicate_keys(con, [e for e in staged if not writes[e.name].first_load])
     found, unverifiable = integrity.relationship_issues(con, staged)
+    # What the audit log says was deleted (this run's events or an earlier sync's) is explained.
+    prepared.allowed += integrity.audit_log_deletions(con, [i["id"] for i in found], "audit_logs")
     issues = prepared.triage(found)
     if issues and strict:
         raise _relationship_error(prepared, issues, unverifiable, now, before_ingest=False)

@@ -42,9 +42,17 @@ class Field:
     # Older names the API used for the same value (code interpreter ``sessions``).
     aliases: tuple[str, ...] = ()
     enum: tuple[str, ...] = ()
+    # The values the API documents for a field that grows (an audit log's ``type``, a role): a
+    # value outside them is kept like any other and reported as drift, never refused.
+    known: tuple[str, ...] = ()
+    # The value sits under the key named by the value of this other field of the item (an
+    # audit log's payload under its ``type``), not under ``name``.
+    keyed_by: str | None = None
 
     @property
     def sources(self) -> tuple[tuple[str, ...], ...]:
+        if self.keyed_by:
+            return ()  # no fixed path: read_field looks up the key the item names
         if self.paths:
             return self.paths
         return ((self.name,), *((a,) for a in self.aliases))
@@ -68,7 +76,9 @@ class Reference:
 class Endpoint:
     name: str
     path: str  # below /v1/organization/; "{project_id}" marks a per-project listing
-    object: str  # the `object` of each result (usage, costs) or list item
+    # The `object` of each result (usage, costs) or list item; None where the API's items carry
+    # none (audit logs: the SDK declares no `object`).
+    object: str | None
     pagination: Pagination
     dimensions: tuple[Field, ...] = ()
     counters: tuple[Field, ...] = ()

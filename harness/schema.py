@@ -68,13 +68,18 @@ def _field_schema(f: Field) -> dict[str, Any]:
 
 
 def _item_schema(endpoint: Endpoint) -> dict[str, Any]:
-    properties: dict[str, Any] = {"object": {"const": endpoint.object}}
-    required = ["object"]
+    properties: dict[str, Any] = {}
+    required = []
+    if endpoint.object is not None:
+        properties["object"] = {"const": endpoint.object}
+        required.append("object")
     any_of: list[dict[str, Any]] = []
     if not endpoint.bucketed:
         properties["id"] = {"type": "string", "minLength": 1}
         required.append("id")
     for f in endpoint.fields:
+        if f.keyed_by is not None:
+            continue  # under a key the item names: see keyed_key()
         if f.paths:
             for path in f.paths:
                 node = properties
@@ -248,6 +253,15 @@ def known_keys(endpoint: Endpoint) -> frozenset[str]:
     return frozenset(_item_schema(endpoint)["properties"])
 
 
+def keyed_key(endpoint: Endpoint, item: dict[str, Any]) -> str | None:
+    """The key of ``item`` that holds a ``keyed_by`` field (an audit log's payload, under the
+    item's ``type``): known, though no schema can name it in advance."""
+    for f in endpoint.fields:
+        if f.keyed_by is not None and isinstance(item.get(f.keyed_by), str):
+            return str(item[f.keyed_by])
+    return None
+
+
 def unknown_fields(endpoint: Endpoint, page: Page) -> set[str]:
     """Keys the schema does not describe, as `results[].name` / `data[].name` paths."""
     known = known_keys(endpoint)
@@ -264,5 +278,10 @@ def unknown_fields(endpoint: Endpoint, page: Page) -> set[str]:
                     f"results[].{k}" for k, v in result.items() if k not in known and v is not None
                 }
         elif isinstance(item, dict):
-            found |= {f"data[].{k}" for k, v in item.items() if k not in known and v is not None}
+            keyed = keyed_key(endpoint, item)
+            found |= {
+                f"data[].{k}"
+                for k, v in item.items()
+                if k not in known and k != keyed and v is not None
+            }
     return found

@@ -137,7 +137,7 @@ def _prepare(
         staged = Staged()
         for name, result in started.items():
             try:
-                sql.settle(result, validator)
+                sql.settle(con, result, validator)
             except Declined:
                 sql.discard(con, result.endpoint, result.schema)
                 continue

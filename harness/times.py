@@ -28,3 +28,8 @@ def canonical(moment: datetime) -> str:
     moment = moment.astimezone(UTC)
     fraction = f".{moment.microsecond:06d}" if moment.microsecond else ""
     return moment.strftime("%Y-%m-%dT%H:%M:%S") + fraction + "Z"
+
+
+def day(seconds: int) -> str:
+    """The UTC date of Unix ``seconds``: ``2025-09-29``."""
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")

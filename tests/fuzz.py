@@ -420,7 +420,7 @@ class Seam:
         except Declined:
             return Outcome("declined")
         try:
-            sql.settle(result, validator)
+            sql.settle(self.sql, result, validator)
         except Declined:
             sql.discard(self.sql, case.endpoint, result.schema)
             return Outcome("declined")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Callable
 from typing import Any
 
@@ -182,3 +183,36 @@ def test_an_inactive_keys_owner_is_unverifiable_not_dangling(corpus: Corpus) -> 
     corpus.write("project_api_keys/proj_abc123", 3, body)
     result = corpus.replay()
     assert result.code == 1 and "user_gone" in result.err
+
+
+@pytest.mark.parametrize(
+    ("field", "gone", "log"),
+    [("api_key_id", "key_old", "audit_log-abc001"), ("user_id", "user_left", "audit_log-abc002")],
+)
+def test_a_reference_the_audit_log_says_was_deleted_is_allowed(
+    corpus: Corpus, field: str, gone: str, log: str
+) -> None:
+    """Usage naming a key or a user that no list holds any more: the audit log's deletion
+    event for that id explains it (allowedReferences, with the date and the event), and the
+    replay passes. Without the audit log the same reference fails the replay."""
+    _edit("usage_completions/dual", 1, _set_result(field, gone))(corpus)
+    result = corpus.replay()
+    assert result.code == 0, result.err
+    report = corpus.report_json()
+    assert report["relationshipIssues"] == []
+    assert [(a["id"], a["reason"]) for a in report["allowedReferences"]] == [
+        (gone, f"deleted 2025-09-29 (audit log {log})")
+    ]
+    shutil.rmtree(corpus.fixtures / "audit_logs")
+    corpus.rehash()
+    corpus.db.unlink()
+    result = corpus.replay()
+    assert result.code == 1 and "RelationshipError" in result.err and gone in result.err
+
+
+def test_an_event_that_is_not_a_deletion_explains_nothing(corpus: Corpus) -> None:
+    """Only deletion events explain: an audit log that merely mentions the id (here a
+    project.created whose payload names it) leaves the reference dangling."""
+    _edit("usage_completions/dual", 1, _set_result("api_key_id", "proj_abc123"))(corpus)
+    result = corpus.replay()
+    assert result.code == 1 and "proj_abc123" in result.err

@@ -348,6 +348,7 @@ def test_a_first_load_in_parallel_parts_writes_every_row_once(tmp_path: Path, th
             "NULL AS model, NULL AS extra_dimensions, i AS input_tokens, 1 AS num_model_requests, "
             "'s' || (i % 3) AS source_scenario, 'page-' || (i // 1000) || '.json' AS source_page, "
             "TIMESTAMPTZ '2025-10-01' AS captured_at, TIMESTAMPTZ '2025-10-02' AS synced_at, "
+            "NULL::JSON AS extra_fields, "
             "(i // 5) % 200 AS bucket_index, i % 5 AS result_index, 3 * i + 1 AS stage_row "
             f"FROM range({count}) t(i)"
         )

@@ -19,7 +19,14 @@ import duckdb
 from ..endpoints import Endpoint
 from ..models import Event
 from .connection import WRITE_ROW_GROUP, columns_select, one
-from .tables import METADATA, key_columns, rows_table, stored_columns, value_columns
+from .tables import (
+    EXTRA_FIELDS,
+    METADATA,
+    changed_columns,
+    key_columns,
+    rows_table,
+    stored_columns,
+)
 
 UpsertMode = Literal["merge", "update-insert"]
 UPSERT_MODES: tuple[UpsertMode, ...] = ("merge", "update-insert")
@@ -63,6 +70,8 @@ def stage(
     for name, sql_type in data_cols:
         if name == "group_by":
             column: list[Any] = [",".join(e.key["group_by"]) for e in events]
+        elif (name, sql_type) == EXTRA_FIELDS:
+            column = [e.extra_fields for e in events]
         else:
             column = [e.key.get(name, e.values.get(name)) for e in events]
             if sql_type.startswith("DECIMAL"):
@@ -97,7 +106,7 @@ def stage(
 
 
 def _differs(endpoint: Endpoint) -> str:
-    parts = [f"t.{n} IS DISTINCT FROM s.{n}" for n, _ in value_columns(endpoint)]
+    parts = [f"t.{n} IS DISTINCT FROM s.{n}" for n, _ in changed_columns(endpoint)]
     return "(" + " OR ".join(parts) + ")" if parts else "FALSE"
 
 
@@ -176,7 +185,7 @@ def upsert(
             con.execute(f"INSERT INTO {table} ({', '.join(names)}) {_in_parts(con, names, staged)}")
         )
         return WriteCounts(int(row[0]) if row else 0, 0, 0, first_load=True)
-    updated = [n for n, _ in value_columns(endpoint) + list(METADATA)]
+    updated = [n for n, _ in changed_columns(endpoint) + list(METADATA)]
     insert_cols = ", ".join(names)
     insert_vals = ", ".join(f"s.{n}" for n in names)
     set_clause = ", ".join(f"{n} = s.{n}" for n in updated)

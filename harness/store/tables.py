@@ -40,6 +40,18 @@ def value_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
     return cols
 
 
+# Fields of a result or list item that the registry does not know, kept whole: canonical JSON
+# of every such key with a value (models.extra_fields), null when there are none. Compared by
+# upserts like a value; not by dedupe, which tells duplicates from conflicts by the registry's
+# values only (so both engines can: the SQL engine learns extra fields after its dedupe).
+EXTRA_FIELDS = ("extra_fields", "JSON")
+
+
+def changed_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
+    """The columns whose change makes an upsert update a row."""
+    return [*value_columns(endpoint), EXTRA_FIELDS]
+
+
 def columns(endpoint: Endpoint) -> list[tuple[str, str]]:
     return [("dedupe_key", "VARCHAR"), *stored_columns(endpoint)]
 
@@ -52,4 +64,5 @@ def rows_table(endpoint: Endpoint) -> str:
 
 def stored_columns(endpoint: Endpoint) -> list[tuple[str, str]]:
     """The columns of rows_table: every column but ``dedupe_key``."""
-    return [*key_columns(endpoint), *value_columns(endpoint), *METADATA]
+    # extra_fields last: migration 0011 added it to tables that already held rows
+    return [*key_columns(endpoint), *value_columns(endpoint), *METADATA, EXTRA_FIELDS]

@@ -12,7 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from ...endpoints import Endpoint, Field
-from ...models import EXTRA_DIMENSIONS, Event, Location, canonical_json, extra_dimensions
+from ...models import (
+    EXTRA_DIMENSIONS,
+    Event,
+    Location,
+    canonical_json,
+    extra_dimensions,
+    extra_fields,
+)
+from ...schema import keyed_key, known_keys
 
 MISSING = object()
 
@@ -30,6 +38,9 @@ class PageContext:
 
 def read_field(item: dict[str, Any], f: Field) -> Any:
     """The field's value from the first source path present; missing means null."""
+    if f.keyed_by is not None:
+        key = item.get(f.keyed_by)
+        return item.get(key) if isinstance(key, str) else None
     for path in f.sources:
         node: Any = item
         for part in path:
@@ -83,6 +94,7 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
     if endpoint.bucketed:
         group_by = list(ctx.group_by)
         unknown = endpoint.unknown_dimensions(group_by)
+        known = known_keys(endpoint) | set(unknown)  # unknown dimensions: extra_dimensions
         for b, bucket in enumerate(body.get("data") or []):
             for r, result in enumerate(bucket.get("results") or []):
                 key = {
@@ -95,7 +107,8 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
                 values = _values(endpoint, endpoint.counters + endpoint.attributes, result)
                 location = Location(endpoint.name, ctx.scenario, ctx.page, b, r)
                 rank = (ctx.recorded_at, ctx.scenario, ctx.page_no, b, r)
-                events.append(Event.create(endpoint.name, key, values, rank, location))
+                extra = extra_fields(result, known, None)
+                events.append(Event.create(endpoint.name, key, values, rank, location, extra))
         return events
     for i, item in enumerate(body.get("data") or []):
         key = {"id": item["id"]}
@@ -104,5 +117,6 @@ def normalize_page(ctx: PageContext, body: dict[str, Any]) -> list[Event]:
         values = _values(endpoint, endpoint.attributes, item)
         location = Location(endpoint.name, ctx.scenario, ctx.page, None, i)
         rank = (ctx.recorded_at, ctx.scenario, ctx.page_no, 0, i)
-        events.append(Event.create(endpoint.name, key, values, rank, location))
+        extra = extra_fields(item, known_keys(endpoint), keyed_key(endpoint, item))
+        events.append(Event.create(endpoint.name, key, values, rank, location, extra))
     return events

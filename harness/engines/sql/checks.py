@@ -14,10 +14,10 @@ import duckdb
 from ... import chains, fixtures, schema
 from ...endpoints import Endpoint
 from ...errors import HarnessError
-from ...models import Page, Scenario
+from ...models import Page, Scenario, extra_fields
 from ...store.connection import one
 from .read import Declined
-from .validate import PageValidator
+from .validate import Extras, PageValidator
 
 
 def one_page_per_file(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -42,12 +42,14 @@ def refused(endpoint: Endpoint, files: list[str], validator: PageValidator) -> l
 
 def examine(
     endpoint: Endpoint, scenarios: list[Scenario], suspects: list[str]
-) -> dict[str, set[str]]:
+) -> tuple[dict[str, set[str]], dict[str, Extras]]:
     """The reference validator on the files the strict decode did not vouch for: their unknown
-    fields by scenario; raises Declined on any problem there (the reference engine then
-    explains it)."""
+    fields by scenario, and their results' extra_fields by file; raises Declined on any
+    problem there (the reference engine then explains it)."""
     owner = {str(path): (s, n) for s in scenarios for n, path in enumerate(s.page_files, 1)}
     found: dict[str, set[str]] = {}
+    extras: dict[str, Extras] = {}
+    known = schema.known_keys(endpoint)
     for filename in suspects:
         s, n = owner[filename]
         try:
@@ -57,7 +59,13 @@ def examine(
         if schema.page_problems(endpoint, page, f"{s.id}/{page.name}"):
             raise Declined(f"{filename}: schema errors")
         found.setdefault(s.name, set()).update(schema.unknown_fields(endpoint, page))
-    return found
+        extras[filename] = [
+            (b, r, extra)
+            for b, bucket in enumerate(page.body["data"])
+            for r, result in enumerate(bucket["results"])
+            if (extra := extra_fields(result, known, None)) is not None
+        ]
+    return found, extras
 
 
 def page_chains(

@@ -15,7 +15,7 @@ from datetime import datetime
 import duckdb
 
 from ...endpoints import Endpoint
-from ...store.connection import location, one
+from ...store.connection import columns_select, location, one
 from ...store.ingest import staged_table
 from ...store.tables import value_columns
 from .read import Declined, key_columns
@@ -114,17 +114,70 @@ def stage(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, now: datetime) -> 
         "".join(f"ALTER TABLE fp_all DROP COLUMN {c}; " for c in columns if c not in keep)
         + f"ALTER TABLE fp_all RENAME TO {rows}; ALTER TABLE fp_meta RENAME TO {meta}"
     )
+    _view(con, endpoint, schema, now)
+    return schema
+
+
+def staged_extras(endpoint: Endpoint) -> str:
+    """Where attach_extras() keeps the extra_fields of an endpoint's results."""
+    return f"fp_extras_{endpoint.name}"
+
+
+def _view(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    schema: str,
+    now: datetime,
+    extras: bool = False,
+) -> None:
+    """The staged view over the rows stage() kept in ``schema``, in the database's main
+    schema; with ``extras``, each row's extra_fields joined from attach_extras()'s table."""
+    database = schema.split(".")[0]
+    rows, meta = staged_rows(endpoint), staged_meta(endpoint)
     dims = ", ".join(f.name for f in endpoint.dimensions)
     values = ", ".join(n for n, _ in value_columns(endpoint))
     synced_at = one(con.execute("SELECT CAST(? AS TIMESTAMPTZ)::VARCHAR", [now]))
     assert synced_at is not None
+    extra, join = "NULL::JSON", ""
+    if extras:
+        extra = "x.extra_fields"
+        join = (
+            f" LEFT JOIN {schema}.{staged_extras(endpoint)} AS x ON x.file_id = r.file_id "
+            "AND x.bucket_index = r.bucket_index AND x.result_index = r.result_index"
+        )
     con.execute(
         f"CREATE OR REPLACE VIEW {database}.main.{staged_table(endpoint)} AS SELECT "
         "to_timestamp(window_start) AS window_start, to_timestamp(window_end) AS window_end, "
         f"group_by, {dims}, NULL::VARCHAR AS extra_dimensions, {values}, "
-        "scenario AS source_scenario, page_name AS source_page, "
-        f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, bucket_index, result_index, "
+        f"{extra} AS extra_fields, scenario AS source_scenario, page_name AS source_page, "
+        f"captured_at, TIMESTAMPTZ '{synced_at[0]}' AS synced_at, r.bucket_index, "
         # the row's place in its table: store/ingest.py splits a first load on it
-        f"r.rowid AS stage_row FROM {schema}.{rows} AS r JOIN {schema}.{meta} USING (file_id)"
+        f"r.result_index, r.rowid AS stage_row FROM {schema}.{rows} AS r "
+        f"JOIN {schema}.{meta} AS m ON m.file_id = r.file_id{join}"
     )
-    return schema
+
+
+def attach_extras(
+    con: duckdb.DuckDBPyConnection,
+    endpoint: Endpoint,
+    schema: str,
+    now: datetime,
+    extras: list[tuple[str, int, int, str]],
+) -> None:
+    """Give the staged rows their extra_fields: ``extras`` holds (file, bucket index, result
+    index, extra_fields) for every result that has any (the strict decode's, or the reference
+    validator's for the pages it answered)."""
+    spec = [
+        ("filename", "VARCHAR"),
+        ("bucket_index", "BIGINT"),
+        ("result_index", "BIGINT"),
+        ("extra_fields", "VARCHAR"),
+    ]
+    con.execute(
+        f"CREATE OR REPLACE TABLE {schema}.{staged_extras(endpoint)} AS SELECT m.file_id, "
+        "e.bucket_index, e.result_index, CAST(e.extra_fields AS JSON) AS extra_fields "
+        f"FROM (SELECT {columns_select(spec)}) AS e "
+        f"JOIN {schema}.{staged_meta(endpoint)} AS m USING (filename)",
+        [list(column) for column in zip(*extras, strict=True)],
+    )
+    _view(con, endpoint, schema, now, extras=True)

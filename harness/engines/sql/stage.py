@@ -36,7 +36,7 @@ from ...store.connection import location
 from ...store.ingest import staged_table
 from . import dedupe, stats
 from .checks import examine, one_page_per_file, page_chains, refused, schema_rules
-from .read import FORMATS, Declined, meta_table, one_per_line, read
+from .read import FORMATS, Declined, file_key, meta_table, one_per_line, read
 from .validate import PageValidator
 
 
@@ -48,6 +48,7 @@ class FastResult:
     stats: EndpointStats
     files: list[str]  # the page files, for settle()
     schema: str  # where the staged rows are kept (dedupe.stage): for discard()
+    now: datetime  # the run's clock (the staged rows' synced_at)
 
 
 def start(
@@ -94,18 +95,31 @@ def start(
     for s in scenarios:
         chain, buckets = chain_results[s.name]
         runs.append(ScenarioRun(s, len(s.page_files), buckets, raw.get(s.name, 0), chain))
-    return FastResult(endpoint, scenarios, runs, figures, files, staged)
+    return FastResult(endpoint, scenarios, runs, figures, files, staged, now)
 
 
-def settle(result: FastResult, validator: PageValidator) -> None:
+def settle(con: duckdb.DuckDBPyConnection, result: FastResult, validator: PageValidator) -> None:
     """Hold a started endpoint to the strict decode of its verified bytes: files it did not
     vouch for go to the reference validator, which names their unknown fields; raises
-    Declined on any problem there (discard() the endpoint, then run the reference engine)."""
-    found = examine(
+    Declined on any problem there (discard() the endpoint, then run the reference engine).
+    Then the results' unknown fields, which DuckDB's typed read left out, join the staged
+    rows as ``extra_fields``."""
+    found, examined = examine(
         result.endpoint, result.scenarios, refused(result.endpoint, result.files, validator)
     )
+    # The unknown fields of the pages the strict decode vouched for (the others' are in found).
+    by_file = {str(p): s.name for s in result.scenarios for p in s.page_files}
+    extras = []
+    for filename in result.files:
+        key = file_key(filename)
+        for b, r, extra in examined.get(filename) or validator.extras.get(key, []):
+            extras.append((filename, b, r, extra))
+        named = validator.named.get(key, set())
+        found.setdefault(by_file[filename], set()).update(f"results[].{n}" for n in named)
     for run in result.runs:
         run.unknown_fields |= found.get(run.scenario.name, set())
+    if extras:
+        dedupe.attach_extras(con, result.endpoint, result.schema, result.now, extras)
 
 
 def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = "") -> None:
@@ -118,6 +132,7 @@ def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = ""
         f"DROP VIEW IF EXISTS {database}.main.{staged_table(endpoint)}; "
         f"DROP TABLE IF EXISTS {schema}.{dedupe.staged_rows(endpoint)}; "
         f"DROP TABLE IF EXISTS {schema}.{dedupe.staged_meta(endpoint)}; "
+        f"DROP TABLE IF EXISTS {schema}.{dedupe.staged_extras(endpoint)}; "
         f"DROP TABLE IF EXISTS {schema}.fp_meta"
     )
 
@@ -133,7 +148,7 @@ def run(
     has not seen are decoded here); raises Declined, leaving nothing staged."""
     result = start(con, endpoint, scenarios, now)
     try:
-        settle(result, validator or PageValidator())
+        settle(con, result, validator or PageValidator())
     except Declined:
         discard(con, endpoint)
         raise

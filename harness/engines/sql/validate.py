@@ -30,8 +30,10 @@ that both engines agree.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -39,7 +41,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from ...endpoints import Endpoint, Field
-from ...models import Scenario
+from ...models import Scenario, canonical_json
 from ...schema import MONEY_LIMIT
 from .read import file_key
 
@@ -72,9 +74,12 @@ def _any_present(groups: list[tuple[str, ...]]) -> Any:
 
 
 @cache
-def page_type(endpoint: Endpoint) -> type:
-    """The msgspec type of one response page of a usage or costs ``endpoint``."""
+def page_type(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> type:
+    """The msgspec type of one response page of a usage or costs ``endpoint``; ``extra`` names
+    result fields the registry does not know, decoded as any JSON value (``extras``)."""
     fields: list[tuple[str, Any] | tuple[str, Any, Any]] = [("object", Literal[endpoint.object])]
+    for n, name in enumerate(extra):  # attribute names of their own: a key may be any text
+        fields.append((f"_extra_{n}", Any, msgspec.field(default=msgspec.UNSET, name=name)))
     alias_groups: list[tuple[str, ...]] = []
     for f in endpoint.fields:
         if any(len(source) != 1 for source in f.sources) or f.type == "json":
@@ -118,17 +123,94 @@ def page_type(endpoint: Endpoint) -> type:
 
 
 @cache
-def _decoder(endpoint: Endpoint) -> msgspec.json.Decoder[Any]:
-    return msgspec.json.Decoder(page_type(endpoint))
+def _decoder(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> msgspec.json.Decoder[Any]:
+    return msgspec.json.Decoder(page_type(endpoint, extra))
+
+
+# A result field the registry does not know: the strict decode names it, then decodes the page
+# again with the field added (as any value), so that an API that adds a field to every result
+# keeps every page on the SQL engine. Anything else unknown (a page's or a bucket's field)
+# stays a refusal, answered by the reference validator.
+_UNKNOWN_RESULT_FIELD = re.compile(
+    r"Object contains unknown field `(.+)` - at `\$\.data\[\d+\]\.results\[\d+\]`", re.S
+)
+_MOST_EXTRA = 16  # new fields of one page; more is not drift but another API
+
+Extras = list[tuple[int, int, str]]  # (bucket index, result index, extra_fields)
+
+
+@dataclass
+class Decoded:
+    """What the strict decode of one page found."""
+
+    reason: str | None  # why it is not vouched for, or None
+    learned: tuple[str, ...]  # the unknown result fields it knows of, the ones it was given first
+    extras: Extras  # every result's extra_fields
+    named: set[str]  # the unknown names that hold a value in some result
+
+
+def decode(
+    endpoint: Endpoint, data: bytes | bytearray | memoryview, extra: tuple[str, ...] = ()
+) -> Decoded:
+    """The strict decode of the page ``data``, given the unknown result fields ``extra`` that
+    earlier pages taught."""
+    known = frozenset(extra)
+    while True:
+        try:
+            page = _decoder(endpoint, extra).decode(data)
+        except RecursionError:  # an unknown field's value nested too deeply for msgspec
+            return Decoded("nested too deeply", extra, [], set())
+        except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+            found = _UNKNOWN_RESULT_FIELD.fullmatch(str(exc))
+            if found is None or found[1] in known or len(extra) >= _MOST_EXTRA:
+                return Decoded(str(exc), extra, [], set())
+            extra, known = (*extra, found[1]), known | {found[1]}
+            continue
+        if not extra:
+            return Decoded(None, extra, [], set())
+        extras, present, named = _extras(page, extra)
+        return Decoded(_held_once(bytes(data), present), extra, extras, named)
+
+
+def _extras(page: Any, extra: tuple[str, ...]) -> tuple[Extras, dict[str, int], set[str]]:
+    """Each result's extra_fields, how many results hold each unknown name at all, and the
+    names that hold a value."""
+    attributes = [f"_extra_{n}" for n in range(len(extra))]
+    found: Extras = []
+    present = dict.fromkeys(extra, 0)
+    named: set[str] = set()
+    for b, bucket in enumerate(page.data):
+        for r, result in enumerate(bucket.results):
+            values = {}
+            for name, attribute in zip(extra, attributes, strict=True):
+                value = getattr(result, attribute)
+                if value is not msgspec.UNSET:
+                    present[name] += 1
+                    if value is not None:
+                        values[name] = value
+            if values:
+                found.append((b, r, canonical_json(values)))
+                named.update(values)
+    return found, present, named
+
+
+def _held_once(data: bytes, present: dict[str, int]) -> str | None:
+    """msgspec keeps the last of two equal names where the reference refuses the page, and
+    DuckDB's read never saw the unknown ones: so each must appear exactly once per result that
+    holds it. Without a backslash in the page, every ``"name"`` in its bytes is a string equal
+    to the name, a key or a value; any other count (an escaped key, a value equal to the name,
+    a name held twice) is left to the reference validator."""
+    if b"\\" in data:
+        return "a page with unknown result fields and escapes"
+    for name, count in present.items():
+        if count and data.count(msgspec.json.encode(name)) != count:
+            return f"unknown result field {name!r} held other than once per result"
+    return None
 
 
 def problem(endpoint: Endpoint, data: bytes | bytearray | memoryview) -> str | None:
     """Why the page ``data`` is not vouched for by the strict decode, or None."""
-    try:
-        _decoder(endpoint).decode(data)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        return str(exc)
-    return None
+    return decode(endpoint, data).reason
 
 
 class PageValidator:
@@ -143,6 +225,9 @@ class PageValidator:
         }
         self.checked: set[str] = set()
         self.refused: dict[str, str] = {}
+        self.extras: dict[str, Extras] = {}  # by file_key: the results with extra_fields
+        self.named: dict[str, set[str]] = {}  # by file_key: the unknown names with a value
+        self._learned: dict[str, tuple[str, ...]] = {}  # unknown result fields, by endpoint
         self._lock = threading.Lock()
 
     def __call__(self, path: Path, data: bytearray, size: int) -> None:
@@ -150,16 +235,25 @@ class PageValidator:
         endpoint = self.owner.get(key)
         if endpoint is None:
             return
-        reason = problem(endpoint, memoryview(data)[:size])
+        self._decode(key, endpoint, memoryview(data)[:size])
+
+    def _decode(self, key: str, endpoint: Endpoint, data: bytes | memoryview) -> None:
+        # What one page taught is tried first on the next: one decode a page, not two.
+        decoded = decode(endpoint, data, self._learned.get(endpoint.name, ()))
         with self._lock:
+            self._learned[endpoint.name] = decoded.learned
             self.checked.add(key)
-            if reason is not None:
-                self.refused[key] = reason
+            if decoded.reason is not None:
+                self.refused[key] = decoded.reason
+            elif decoded.extras:
+                self.extras[key], self.named[key] = decoded.extras, decoded.named
 
     def verdict(self, endpoint: Endpoint, path: str) -> str | None:
         """The decode's reason for refusing ``path`` (decoded now if the thread did not)."""
         key = file_key(path)
         with self._lock:
-            if key in self.checked:
-                return self.refused.get(key)
-        return problem(endpoint, Path(path).read_bytes())
+            seen = key in self.checked
+        if not seen:
+            self._decode(key, endpoint, Path(path).read_bytes())
+        with self._lock:
+            return self.refused.get(key)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
@@ -127,6 +128,9 @@ def usage_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"{len(conflicts)} conflicting captures resolved by capture rank (warning)")
     for u in report.get("unverifiableReferences", []):
         lines.append(f"unverifiable: {u['count']} {u['endpoint']}.{u['field']} ({u['reason']})")
+    for a in report.get("allowedReferences", []):
+        lines.append(f"allowed: {a['kind']} {a['id']} ({a['reason']})")
+    lines += drift_lines(report)
     issues = report.get("relationshipIssues", [])
     for issue in issues[:ISSUE_LINES]:
         lines.append(
@@ -135,6 +139,31 @@ def usage_lines(report: dict[str, Any]) -> list[str]:
         )
     if len(issues) > ISSUE_LINES:
         lines.append(f"... {len(issues) - ISSUE_LINES:,} more relationship issues: see the report")
+    return lines
+
+
+def drift_lines(report: dict[str, Any]) -> list[str]:
+    """What the API sends that the registry does not expect, or no longer sends (drift.py):
+    a line per unknown field or undocumented value, one per endpoint for its null fields."""
+    lines = []
+    for name, entry in report.get("endpoints", {}).items():
+        unknown = set(entry.get("unknownFields", []))
+        empty = []
+        for field, d in entry.get("drift", {}).items():
+            rows = "row" if d["rows"] == 1 else "rows"
+            if f"results[].{field}" in unknown or f"data[].{field}" in unknown:
+                lines.append(
+                    f"drift: {name}.{field} is unknown, kept in extra_fields "
+                    f"({d['nonNull']:,} of {d['rows']:,} {rows})"
+                )
+            elif d["unknownValues"]:
+                values = ", ".join(json.dumps(v) for v in d["unknownValues"])
+                lines.append(f"drift: {name}.{field} holds undocumented values {values}")
+            else:
+                empty.append(field)
+        if empty:
+            rows = entry["totalDedupedEvents"]
+            lines.append(f"drift: {name}: null on every row that can hold it: {', '.join(empty)}")
     return lines
 
 

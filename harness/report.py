@@ -79,6 +79,7 @@ def build(
             "counters": st.counters,
             "cursor": _cursor(endpoint, ep_runs, now),
             "unknownFields": sorted(set().union(*(r.unknown_fields for r in ep_runs))),
+            "drift": st.drift,
             "scenarios": {
                 r.scenario.name: _scenario_entry(r, st.scenarios[r.scenario.name]) for r in ep_runs
             },

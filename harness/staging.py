@@ -19,7 +19,7 @@ from typing import Any
 
 import duckdb
 
-from . import checksums, engines, estimate, fixtures, integrity
+from . import checksums, drift, engines, estimate, fixtures, integrity
 from .endpoints import ENDPOINTS, REGISTRY, Endpoint
 from .engines.reference import stage as reference
 from .engines.sql import parallel
@@ -171,6 +171,8 @@ def _prepared(
     fail-fast project check and, inside the transaction, by the foreign-key checks; the
     endpoints in ``have_ids`` took theirs already)."""
     integrity.reference_ids(con, [REGISTRY[n] for n in staged.stats if n not in (have_ids or [])])
+    for name, figures in staged.stats.items():
+        figures.drift = drift.drift(con, REGISTRY[name])
     prepared = Prepared(con, staged, estimate.cost_estimate(con), files)
     if allow_list:
         prepared.allowed = integrity.load_allow_list(allow_list)

@@ -52,6 +52,8 @@ class EndpointStats:
     conflicts: list[dict[str, Any]]  # report entries, in key order (models.key_order)
     scenarios: dict[str, ScenarioStats]
     sample: list[dict[str, Any]]  # dedupedUsage entries in key order, capped
+    # Fields that drift (drift.py), by name; filled from the staged rows, for either engine.
+    drift: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass

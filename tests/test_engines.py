@@ -524,3 +524,74 @@ def test_a_size_floor_that_is_not_a_number_is_refused(
     assert f"HARNESS_SQL_MIN_BYTES={value!r} is not a whole number" in result.err
     assert "fix: unset it" in result.err
     assert not corpus.db.exists()
+
+
+def test_an_unknown_field_on_every_result_stays_on_the_sql_engine_and_is_kept(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The API adds a field to every result: the SQL engine learns it in its strict decode and
+    keeps the endpoint (a staged view, not the reference engine's table); both engines store
+    it in extra_fields as the same canonical JSON; unknownFields and drift name it."""
+    seen = 0
+    for n in (1, 2):
+        body = corpus.read("usage_completions/multipage", n)
+        for bucket in body["data"]:
+            for result in bucket["results"]:
+                seen += 1
+                result["service_region"] = {"name": "eu", "zones": [1, "b"]} if seen % 2 else "us"
+        corpus.write("usage_completions/multipage", n, body)
+    prepared = staging.prepare(
+        corpus.fixtures, corpus.manifest, [], None, None, pipeline.SNAPSHOT_NOW
+    )
+    try:
+        kind = prepared.con.execute(
+            "SELECT table_type FROM information_schema.tables "
+            "WHERE table_name = 'staged_usage_completions'"
+        ).fetchall()
+    finally:
+        prepared.con.close()
+    assert kind == [("VIEW",)]
+    sql = replay_report(corpus.root, "sql.duckdb", monkeypatch, reference=False)
+    ref = replay_report(corpus.root, "ref.duckdb", monkeypatch, reference=True)
+    assert sql == ref
+    rows = {
+        db: duckdb.connect(str(corpus.root / db), read_only=True)
+        .execute(
+            "SELECT dedupe_key, source_page, extra_fields FROM usage_completions "
+            "WHERE extra_fields IS NOT NULL ORDER BY ALL"
+        )
+        .fetchall()
+        for db in ("sql.duckdb", "ref.duckdb")
+    }
+    assert rows["sql.duckdb"] == rows["ref.duckdb"]
+    extras = {r[2] for r in rows["sql.duckdb"]}
+    assert '{"service_region":"us"}' in extras
+    assert '{"service_region":{"name":"eu","zones":[1,"b"]}}' in extras
+    entry = sql["endpoints"]["usage_completions"]
+    assert "results[].service_region" in entry["unknownFields"]
+    assert entry["drift"]["service_region"]["nonNull"] == len(rows["sql.duckdb"]) == seen
+
+
+@pytest.mark.parametrize("written", ['"zone": 1, "zone": 2', '"zo\\u006ee": 1'])
+def test_an_unknown_field_written_twice_or_escaped_is_judged_by_the_reference(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, written: str
+) -> None:
+    """msgspec keeps the last of two equal names, and DuckDB never reads unknown ones: a page
+    holding an unknown name twice is refused by both engines alike (the reference refuses
+    duplicate names), and an escaped one is stored alike."""
+    page = corpus.page("usage_images/daily", 1)
+    text = page.read_text()
+    page.write_text(text.replace('"images":', written + ', "images":', 1))
+    corpus.rehash()
+
+    def verdict(reference: bool) -> object:
+        try:
+            return replay_report(
+                corpus.root, f"{reference}.duckdb", monkeypatch, reference=reference
+            )
+        except errors.HarnessError as exc:
+            return exc.error_class
+
+    sql, ref = verdict(False), verdict(True)
+    assert sql == ref
+    assert (sql == "MalformedJSONError") == ("zone" in written and "," in written)

@@ -91,14 +91,16 @@ class Request:
     def bucket_width(self) -> str:
         return str(self.query.get("bucket_width") or "1d")
 
+    # Where a request names its window: usage and costs by start_time/end_time, the audit log
+    # by effective_at (sent as effective_at[gte]/effective_at[lt]).
     @property
     def start_time(self) -> int | None:
-        value = self.query.get("start_time")
+        value = self.query.get("start_time", self.query.get("effective_at[gte]"))
         return int(value) if value is not None else None
 
     @property
     def end_time(self) -> int | None:
-        value = self.query.get("end_time")
+        value = self.query.get("end_time", self.query.get("effective_at[lt]"))
         return int(value) if value is not None else None
 
     @property

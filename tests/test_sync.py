@@ -138,6 +138,24 @@ def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
     assert writes["inserted"] == 0
 
 
+def test_the_audit_log_is_read_by_effective_at_from_its_cursor(
+    corpus: Corpus, api: AdminApiServer
+) -> None:
+    """Sync asks for the audit log of its window only (effective_at[gte]/[lt]), never the
+    whole history; the next sync starts from the stored cursor less the lookback."""
+    assert _sync(corpus, api) == 0
+    first = len(api.log)
+    audit = [parse_qs(e.query) for e in api.log if e.path.endswith("/audit_logs")]
+    since = int(datetime(2025, 9, 26, tzinfo=UTC).timestamp())
+    until = int(datetime(2025, 10, 1, tzinfo=UTC).timestamp())
+    assert audit[0]["effective_at[gte]"] == [str(since)]
+    assert audit[0]["effective_at[lt]"] == [str(until)]
+    assert corpus.report_json()["endpoints"]["audit_logs"]["totalDedupedEvents"] == 3
+    assert _sync(corpus, api, "--lookback-days", "2") == 0
+    again = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/audit_logs")]
+    assert again[0]["effective_at[gte]"] == [str(until - 2 * 86400)]
+
+
 def test_dangling_references_warn_in_sync_and_fail_with_strict(
     corpus: Corpus, api: AdminApiServer
 ) -> None:

@@ -56,6 +56,9 @@ class SyncOptions:
     new_grain: bool = False  # store a grain beside the one the database holds
 
 
+AUDIT_LOGS = "audit_logs"
+
+
 def parse_group_by(values: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``--group-by ENDPOINT=a,b`` values; every name must be the registry's."""
     parsed = []
@@ -133,7 +136,8 @@ def _refuse_new_grains(options: SyncOptions, wanted: set[str]) -> None:
 
 
 def _synced_to(db: Path) -> dict[str, int]:
-    """Per bucketed endpoint, the end of the last completed chain recorded in the cursors."""
+    """Per endpoint read by time (usage, costs, the audit log), the end of the last completed
+    chain recorded in the cursors."""
     if not db.exists():
         return {}
     con = connect(db, read_only=True)
@@ -142,7 +146,7 @@ def _synced_to(db: Path) -> dict[str, int]:
             return {}
         ends: dict[str, int] = {}
         for endpoint in ENDPOINTS:
-            if endpoint.bucketed:
+            if endpoint.bucketed or endpoint.name == AUDIT_LOGS:
                 done = [
                     c.window_end
                     for c in cursors.load(con, endpoint.name)
@@ -202,8 +206,24 @@ def fetch_all(
         raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
     _refuse_new_grains(options, wanted)
     fetcher = _Fetcher(client, times.iso(now), on_page)
+    synced_to = _synced_to(options.db)
+    since, until = int(options.since.timestamp()), int(options.until.timestamp())
+    lookback = options.lookback_days * DAY
+
+    def start(endpoint: Endpoint) -> int:
+        """Where the window of ``endpoint`` starts: --since, or the stored cursor less the
+        lookback when that is later (what was synced is not read again)."""
+        if endpoint.name in synced_to:
+            return max(since, min(synced_to[endpoint.name], until) - lookback)
+        return since
+
     items: list[dict[str, Any]] = []
     for endpoint in ORGANIZATION_LISTS:
+        if endpoint.name == AUDIT_LOGS:
+            if endpoint.name in wanted:  # by effective_at: never the whole history each run
+                window = {"effective_at[gte]": start(endpoint), "effective_at[lt]": until}
+                fetcher.chain(endpoint, _list_query(endpoint) | window)
+            continue
         if endpoint.name in wanted or endpoint.name == "projects":
             pages = fetcher.chain(endpoint, _list_query(endpoint))
             if endpoint.name == "projects":
@@ -217,17 +237,11 @@ def fetch_all(
                 continue  # the API answers 400
             fetcher.chain(endpoint, _list_query(endpoint), project)
 
-    synced_to = _synced_to(options.db)
-    since, until = int(options.since.timestamp()), int(options.until.timestamp())
-    lookback = options.lookback_days * DAY
     for endpoint in ENDPOINTS:
         if not endpoint.bucketed or endpoint.name not in wanted:
             continue
-        start = since
-        if endpoint.name in synced_to:
-            start = max(since, min(synced_to[endpoint.name], until) - lookback)
         query: dict[str, Any] = {
-            "start_time": start,
+            "start_time": start(endpoint),
             "end_time": until,
             "bucket_width": "1d",
             "limit": endpoint.max_limit,

@@ -1,8 +1,10 @@
 """Replay benchmark (not part of the test suite): harness replay against DuckDB's own JSON load.
 
-    python bench/replay_bench.py [--sizes 100000 1000000] [--repeat 3] [--work DIR]
+    python bench/replay_bench.py [--sizes 100000 1000000] [--repeat 3] [--work DIR] [--drift]
 
-For each size it synthesizes a corpus (`harness synth`), then in fresh processes, best of N:
+For each size it synthesizes a corpus (`harness synth`; with ``--drift`` also a variant of it
+in which every usage and cost result carries one field the registry does not know, as when the
+API adds one), then in fresh processes, best of N:
 - the floor: DuckDB reading the same page files with read_json, unnesting buckets and
   results, into a table in a database file (no checks, no dedupe);
 - `harness replay` end to end into a new database file (checksums, validation, chains,
@@ -60,7 +62,27 @@ def remove(db: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def bench(size: int, repeat: int, work: Path) -> dict[str, object]:
+def drifted(corpus: Path, out: Path) -> Path:
+    """A copy of ``corpus`` whose every usage and cost result holds an unknown field."""
+    if (out / "CHECKSUMS.sha256").is_file():
+        return out
+    from harness import checksums
+
+    for source in sorted((corpus / "fixtures").rglob("*.json")):
+        target = out / source.relative_to(corpus)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        body = json.loads(source.read_text())
+        if source.name.startswith("page-") and source.parts[-3].startswith(("usage_", "costs")):
+            for n, bucket in enumerate(body["data"]):
+                for result in bucket["results"]:
+                    result["service_region"] = "eu" if n % 2 else "us"
+        separators = (",", ":") if source.name.startswith("page-") else None
+        target.write_text(json.dumps(body, separators=separators))
+    checksums.write(out / "CHECKSUMS.sha256", out / "fixtures")
+    return out
+
+
+def bench(size: int, repeat: int, work: Path, drift: bool = False) -> dict[str, object]:
     corpus = work / f"corpus-{size}"
     if not (corpus / "CHECKSUMS.sha256").is_file():
         subprocess.run(
@@ -77,6 +99,8 @@ def bench(size: int, repeat: int, work: Path) -> dict[str, object]:
             check=True,
             stdout=subprocess.DEVNULL,
         )
+    if drift:
+        corpus = drifted(corpus, work / f"corpus-{size}-drift")
     raw = sum(
         len(b["results"])
         for page in (corpus / "fixtures").glob("*/*/page-*.json")
@@ -125,17 +149,23 @@ def main() -> None:
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/harness-bench"))
+    parser.add_argument(
+        "--drift", action="store_true", help="also each size with an unknown field on every result"
+    )
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     results = {str(size): bench(size, args.repeat, args.work) for size in args.sizes}
+    if args.drift:
+        for size in args.sizes:
+            results[f"{size}-drift"] = bench(size, args.repeat, args.work, drift=True)
     header = (
         f"{'results':>9} {'floor s':>8} {'replay s':>9} {'2nd s':>7} {'results/s':>10} "
         f"{'x floor':>8} {'2nd/1st':>8} {'peak MiB':>9}"
     )
-    print(header)
-    for r in results.values():
+    print(f"{'corpus':>14} " + header)
+    for name, r in results.items():
         print(
-            f"{r['rawResults']:>9} {r['floorSeconds']:>8} {r['replaySeconds']:>9} "
+            f"{name:>14} {r['rawResults']:>9} {r['floorSeconds']:>8} {r['replaySeconds']:>9} "
             f"{r['secondReplaySeconds']:>7} {r['resultsPerSecond']:>10} {r['ratioToFloor']:>8} "
             f"{r['secondToFirst']:>8} {r['peakMemoryMiB']:>9}"
         )

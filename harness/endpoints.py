@@ -458,6 +458,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
             Field("project_id", "string", paths=(("project", "id"),)),
             Field("project_name", "string", paths=(("project", "name"),)),
+            # The whole actor besides the columns read out of it: sessions carry more than the
+            # SDK declares (user_agent, ip_address_details in the API's own examples).
+            Field("actor", "json"),
             # The event's details sit under a key equal to its type ("api_key.deleted": {...}).
             Field("payload", "json", keyed_by="type"),
         ),

@@ -73,6 +73,8 @@ def _item_schema(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.object is not None:
         properties["object"] = {"const": endpoint.object}
         required.append("object")
+    else:  # the SDK declares none; an API that sends one anyway sends a string
+        properties["object"] = {"type": "string"}
     any_of: list[dict[str, Any]] = []
     if not endpoint.bucketed:
         properties["id"] = {"type": "string", "minLength": 1}
@@ -85,9 +87,11 @@ def _item_schema(endpoint: Endpoint) -> dict[str, Any]:
                 node = properties
                 for part in path[:-1]:
                     holder = node.setdefault(part, {"type": ["object", "null"], "properties": {}})
-                    node = holder["properties"]
+                    node = holder.setdefault("properties", {})
                 node[path[-1]] = _field_schema(f)
             continue
+        if f.type == "json" and f.name in properties:
+            continue  # kept whole besides the paths read out of it (an audit log's actor)
         properties[f.name] = _field_schema(f)
         for alias in f.aliases:
             properties[alias] = _field_schema(f)

@@ -192,3 +192,51 @@ def test_nested_objects_of_a_list_are_kept_whole_as_json(corpus: Corpus) -> None
         user = con.execute("SELECT projects FROM users WHERE id = 'user_abc'").fetchone()
     assert grants == [("invite-abc", "proj_abc123", 1), ("invite-def", None, 0)]
     assert user == ('{"data":[{"id":"proj_abc123","name":"Main","role":"owner"}],"object":"list"}',)
+
+
+def test_an_audit_log_event_shaped_like_the_apis_own_example_is_kept_whole(
+    corpus: Corpus,
+) -> None:
+    """The API reference's example event: a session actor with more than the SDK declares
+    (user_agent, ja3, ip_address_details), an ``object`` the SDK leaves out, and the payload
+    under the event's type. Nothing is unknown, nothing is lost."""
+    event = {
+        "id": "req_xxx_20240101",
+        "object": "organization.audit_log",
+        "type": "api_key.created",
+        "effective_at": 1720804090,
+        "actor": {
+            "type": "session",
+            "session": {
+                "user": {"id": "user-xxx", "email": "user@example.com"},
+                "ip_address": "127.0.0.1",
+                "user_agent": "Mozilla/5.0",
+                "ja3": "a497151ce4338a12c4418c44d375173e",
+                "ip_address_details": {"country": "US", "city": "San Francisco"},
+            },
+        },
+        "api_key.created": {"id": "key_xxxx", "data": {"scopes": ["resource.operation"]}},
+    }
+    body = corpus.read("audit_logs/all", 2)
+    body["data"] = [event]
+    body["first_id"] = body["last_id"] = event["id"]
+    corpus.write("audit_logs/all", 2, body)
+    assert corpus.replay().code == 0
+    entry = corpus.report_json()["endpoints"]["audit_logs"]
+    assert entry["unknownFields"] == [] and "type" not in entry["drift"]
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        row = con.execute(
+            "SELECT actor_type, actor_session_user_id, actor_session_ip_address, "
+            "actor->>'$.session.user_agent', actor->>'$.session.ip_address_details.city', "
+            "payload->>'$.data.scopes[0]', extra_fields FROM audit_logs WHERE id = ?",
+            [event["id"]],
+        ).fetchone()
+    assert row == (
+        "session",
+        "user-xxx",
+        "127.0.0.1",
+        "Mozilla/5.0",
+        "San Francisco",
+        "resource.operation",
+        None,
+    )

@@ -309,6 +309,7 @@ CREATE TABLE audit_logs_rows (
     actor_api_key_service_account_id VARCHAR,
     project_id VARCHAR,
     project_name VARCHAR,
+    actor JSON,
     payload JSON,
     source_scenario VARCHAR,
     source_page VARCHAR,

@@ -17,7 +17,7 @@ from ...errors import HarnessError
 from ...models import Page, Scenario, extra_fields
 from ...store.connection import one
 from .read import Declined
-from .validate import Extras, PageValidator
+from .validate import Extras, ExtraTexts, PageValidator
 
 
 def one_page_per_file(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -41,11 +41,15 @@ def refused(endpoint: Endpoint, files: list[str], validator: PageValidator) -> l
 
 
 def examine(
-    endpoint: Endpoint, scenarios: list[Scenario], suspects: list[str]
+    endpoint: Endpoint,
+    scenarios: list[Scenario],
+    suspects: list[str],
+    texts: ExtraTexts | None = None,
 ) -> tuple[dict[str, set[str]], dict[str, Extras]]:
     """The reference validator on the files the strict decode did not vouch for: their unknown
-    fields by scenario, and their results' extra_fields by file; raises Declined on any
-    problem there (the reference engine then explains it)."""
+    fields by scenario, and their results' extra_fields by file (texts in ``texts``); raises
+    Declined on any problem there (the reference engine then explains it)."""
+    texts = texts or ExtraTexts()
     owner = {str(path): (s, n) for s in scenarios for n, path in enumerate(s.page_files, 1)}
     found: dict[str, set[str]] = {}
     extras: dict[str, Extras] = {}
@@ -59,12 +63,12 @@ def examine(
         if schema.page_problems(endpoint, page, f"{s.id}/{page.name}"):
             raise Declined(f"{filename}: schema errors")
         found.setdefault(s.name, set()).update(schema.unknown_fields(endpoint, page))
-        extras[filename] = [
-            (b, r, extra)
-            for b, bucket in enumerate(page.body["data"])
-            for r, result in enumerate(bucket["results"])
-            if (extra := extra_fields(result, known, None)) is not None
-        ]
+        extras[filename] = found_here = Extras()
+        for b, bucket in enumerate(page.body["data"]):
+            for r, result in enumerate(bucket["results"]):
+                extra = extra_fields(result, known, None)
+                if extra is not None:
+                    found_here.add(b, r, texts.code(extra))
     return found, extras
 
 

@@ -15,10 +15,11 @@ from datetime import datetime
 import duckdb
 
 from ...endpoints import Endpoint
-from ...store.connection import columns_select, location, one
+from ...store.connection import location, one
 from ...store.ingest import staged_table
 from ...store.tables import value_columns
 from .read import Declined, key_columns
+from .validate import Extras
 
 
 def key_order(endpoint: Endpoint, prefix: str = "") -> str:
@@ -143,7 +144,8 @@ def _view(
         extra = "x.extra_fields"
         join = (
             f" LEFT JOIN {schema}.{staged_extras(endpoint)} AS x ON x.file_id = r.file_id "
-            "AND x.bucket_index = r.bucket_index AND x.result_index = r.result_index"
+            "AND x.bucket_index = r.bucket_index "
+            "AND r.result_index BETWEEN x.first_result AND x.last_result"
         )
     con.execute(
         f"CREATE OR REPLACE VIEW {database}.main.{staged_table(endpoint)} AS SELECT "
@@ -162,22 +164,33 @@ def attach_extras(
     endpoint: Endpoint,
     schema: str,
     now: datetime,
-    extras: list[tuple[str, int, int, str]],
+    extras: dict[str, Extras],
+    texts: dict[str, int],
 ) -> None:
-    """Give the staged rows their extra_fields: ``extras`` holds (file, bucket index, result
-    index, extra_fields) for every result that has any (the strict decode's, or the reference
-    validator's for the pages it answered)."""
-    spec = [
-        ("filename", "VARCHAR"),
-        ("bucket_index", "BIGINT"),
-        ("result_index", "BIGINT"),
-        ("extra_fields", "VARCHAR"),
-    ]
+    """Give the staged rows their extra_fields: ``extras`` holds, by page file, the runs of
+    results that have any (the strict decode's, or the reference validator's for the pages it
+    answered), each with the code of its text in ``texts``."""
+    file_ids = dict(
+        con.execute(f"SELECT filename, file_id FROM {schema}.{staged_meta(endpoint)}").fetchall()
+    )
+    ids: list[int] = []
+    buckets: list[int] = []
+    firsts: list[int] = []
+    lasts: list[int] = []
+    codes: list[int] = []
+    for filename, held in extras.items():
+        ids += [file_ids[filename]] * len(held.codes)
+        buckets += held.buckets
+        firsts += held.firsts
+        lasts += held.lasts
+        codes += held.codes
     con.execute(
-        f"CREATE OR REPLACE TABLE {schema}.{staged_extras(endpoint)} AS SELECT m.file_id, "
-        "e.bucket_index, e.result_index, CAST(e.extra_fields AS JSON) AS extra_fields "
-        f"FROM (SELECT {columns_select(spec)}) AS e "
-        f"JOIN {schema}.{staged_meta(endpoint)} AS m USING (filename)",
-        [list(column) for column in zip(*extras, strict=True)],
+        f"CREATE OR REPLACE TABLE {schema}.{staged_extras(endpoint)} AS SELECT e.file_id, "
+        "e.bucket_index, e.first_result, e.last_result, CAST(t.text AS JSON) AS extra_fields "
+        "FROM (SELECT unnest(?::BIGINT[]) AS file_id, unnest(?::BIGINT[]) AS bucket_index, "
+        "unnest(?::BIGINT[]) AS first_result, unnest(?::BIGINT[]) AS last_result, "
+        "unnest(?::BIGINT[]) AS code) AS e JOIN (SELECT unnest(?::VARCHAR[]) AS text, "
+        "unnest(?::BIGINT[]) AS code) AS t USING (code)",
+        [ids, buckets, firsts, lasts, codes, list(texts), list(texts.values())],
     )
     _view(con, endpoint, schema, now, extras=True)

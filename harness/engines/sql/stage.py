@@ -37,7 +37,7 @@ from ...store.ingest import staged_table
 from . import dedupe, stats
 from .checks import examine, one_page_per_file, page_chains, refused, schema_rules
 from .read import FORMATS, Declined, file_key, meta_table, one_per_line, read
-from .validate import PageValidator
+from .validate import Extras, PageValidator
 
 
 @dataclass
@@ -105,21 +105,27 @@ def settle(con: duckdb.DuckDBPyConnection, result: FastResult, validator: PageVa
     Then the results' unknown fields, which DuckDB's typed read left out, join the staged
     rows as ``extra_fields``."""
     found, examined = examine(
-        result.endpoint, result.scenarios, refused(result.endpoint, result.files, validator)
+        result.endpoint,
+        result.scenarios,
+        refused(result.endpoint, result.files, validator),
+        validator.texts,
     )
     # The unknown fields of the pages the strict decode vouched for (the others' are in found).
     by_file = {str(p): s.name for s in result.scenarios for p in s.page_files}
-    extras = []
+    extras: dict[str, Extras] = {}
     for filename in result.files:
         key = file_key(filename)
-        for b, r, extra in examined.get(filename) or validator.extras.get(key, []):
-            extras.append((filename, b, r, extra))
+        held = examined.get(filename) or validator.extras.get(key)
+        if held is not None and held.codes:
+            extras[filename] = held
         named = validator.named.get(key, set())
         found.setdefault(by_file[filename], set()).update(f"results[].{n}" for n in named)
     for run in result.runs:
         run.unknown_fields |= found.get(run.scenario.name, set())
     if extras:
-        dedupe.attach_extras(con, result.endpoint, result.schema, result.now, extras)
+        dedupe.attach_extras(
+            con, result.endpoint, result.schema, result.now, extras, validator.texts.codes
+        )
 
 
 def discard(con: duckdb.DuckDBPyConnection, endpoint: Endpoint, schema: str = "") -> None:

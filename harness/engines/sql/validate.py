@@ -30,10 +30,11 @@ that both engines agree.
 
 from __future__ import annotations
 
+import operator
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -136,7 +137,53 @@ _UNKNOWN_RESULT_FIELD = re.compile(
 )
 _MOST_EXTRA = 16  # new fields of one page; more is not drift but another API
 
-Extras = list[tuple[int, int, str]]  # (bucket index, result index, extra_fields)
+
+class ExtraTexts:
+    """Every distinct ``extra_fields`` text of a run, by code: a new field mostly holds a few
+    values, so each is made canonical once (not once per result) and the staged rows join the
+    texts by code."""
+
+    def __init__(self) -> None:
+        self.codes: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def code(self, text: str) -> int:
+        with self._lock:
+            return self.codes.setdefault(text, len(self.codes))
+
+    def of(self, values: tuple[Any, ...], names: tuple[str, ...]) -> int | None:
+        """The code of the extra_fields of one result whose unknown ``names`` hold ``values``
+        (msgspec.UNSET where absent); None when none holds a value."""
+        held = {n: v for n, v in zip(names, values, strict=True) if v is not None}
+        held = {n: v for n, v in held.items() if v is not msgspec.UNSET}
+        return self.code(canonical_json(held)) if held else None
+
+
+@dataclass
+class Extras:
+    """The results of one page whose unknown fields hold a value, as runs: the results
+    ``first``..``last`` of bucket ``bucket`` share the ``extra_fields`` text of ``code``
+    (ExtraTexts). A field the API adds mostly holds one value for many results in a row."""
+
+    buckets: list[int] = field(default_factory=list)
+    firsts: list[int] = field(default_factory=list)
+    lasts: list[int] = field(default_factory=list)
+    codes: list[int] = field(default_factory=list)
+
+    def add(self, bucket: int, result: int, code: int) -> None:
+        """One more result; it extends the last run when it follows it with the same code."""
+        if (
+            self.codes
+            and self.codes[-1] == code
+            and self.buckets[-1] == bucket
+            and self.lasts[-1] == result - 1
+        ):
+            self.lasts[-1] = result
+            return
+        self.buckets.append(bucket)
+        self.firsts.append(result)
+        self.lasts.append(result)
+        self.codes.append(code)
 
 
 @dataclass
@@ -145,52 +192,77 @@ class Decoded:
 
     reason: str | None  # why it is not vouched for, or None
     learned: tuple[str, ...]  # the unknown result fields it knows of, the ones it was given first
-    extras: Extras  # every result's extra_fields
+    extras: Extras  # the results that hold a value in an unknown field
     named: set[str]  # the unknown names that hold a value in some result
 
 
 def decode(
-    endpoint: Endpoint, data: bytes | bytearray | memoryview, extra: tuple[str, ...] = ()
+    endpoint: Endpoint,
+    data: bytes | bytearray | memoryview,
+    extra: tuple[str, ...] = (),
+    texts: ExtraTexts | None = None,
 ) -> Decoded:
     """The strict decode of the page ``data``, given the unknown result fields ``extra`` that
-    earlier pages taught."""
+    earlier pages taught; ``texts`` collects the extra_fields texts of the run."""
     known = frozenset(extra)
     while True:
         try:
             page = _decoder(endpoint, extra).decode(data)
         except RecursionError:  # an unknown field's value nested too deeply for msgspec
-            return Decoded("nested too deeply", extra, [], set())
+            return Decoded("nested too deeply", extra, Extras(), set())
         except (msgspec.DecodeError, msgspec.ValidationError) as exc:
             found = _UNKNOWN_RESULT_FIELD.fullmatch(str(exc))
             if found is None or found[1] in known or len(extra) >= _MOST_EXTRA:
-                return Decoded(str(exc), extra, [], set())
+                return Decoded(str(exc), extra, Extras(), set())
             extra, known = (*extra, found[1]), known | {found[1]}
             continue
         if not extra:
-            return Decoded(None, extra, [], set())
-        extras, present, named = _extras(page, extra)
+            return Decoded(None, extra, Extras(), set())
+        extras, present, named = _extras(page, extra, texts or ExtraTexts())
         return Decoded(_held_once(bytes(data), present), extra, extras, named)
 
 
-def _extras(page: Any, extra: tuple[str, ...]) -> tuple[Extras, dict[str, int], set[str]]:
-    """Each result's extra_fields, how many results hold each unknown name at all, and the
-    names that hold a value."""
-    attributes = [f"_extra_{n}" for n in range(len(extra))]
-    found: Extras = []
-    present = dict.fromkeys(extra, 0)
-    named: set[str] = set()
+def _extras(
+    page: Any, extra: tuple[str, ...], texts: ExtraTexts
+) -> tuple[Extras, dict[str, int], set[str]]:
+    """The results that hold a value in an unknown field, how many results hold each unknown
+    name at all, and the names that hold a value. Per result only the values are looked up:
+    each distinct combination is counted, and made canonical, once."""
+    get = operator.attrgetter(*(f"_extra_{n}" for n in range(len(extra))))
+    single = len(extra) == 1
+    tally: dict[Any, int] = {}  # distinct (values, their types) -> results holding them
+    code_of: dict[Any, int | None] = {}
+    found = Extras()
     for b, bucket in enumerate(page.data):
         for r, result in enumerate(bucket.results):
-            values = {}
-            for name, attribute in zip(extra, attributes, strict=True):
-                value = getattr(result, attribute)
-                if value is not msgspec.UNSET:
-                    present[name] += 1
-                    if value is not None:
-                        values[name] = value
-            if values:
-                found.append((b, r, canonical_json(values)))
-                named.update(values)
+            values = (get(result),) if single else get(result)
+            # Typed, so that true, 1 and 1.0 (equal in Python) keep texts of their own.
+            key = (values, tuple(map(type, values)))
+            try:
+                tally[key] = tally.get(key, 0) + 1
+                code = (
+                    code_of[key]
+                    if key in code_of
+                    else code_of.setdefault(key, texts.of(values, extra))
+                )
+            except TypeError:  # an object or an array: not hashable, counted and made alone
+                encoded = tuple(
+                    v if v is None or v is msgspec.UNSET else msgspec.json.encode(v) for v in values
+                )
+                key = (encoded, key[1])
+                tally[key] = tally.get(key, 0) + 1
+                code = texts.of(values, extra)
+                code_of[key] = code
+            if code is not None:
+                found.add(b, r, code)
+    present = dict.fromkeys(extra, 0)
+    named: set[str] = set()
+    for (values, _), count in tally.items():
+        for name, value in zip(extra, values, strict=True):
+            if value is not msgspec.UNSET:
+                present[name] += count
+                if value is not None:
+                    named.add(name)
     return found, present, named
 
 
@@ -225,6 +297,7 @@ class PageValidator:
         }
         self.checked: set[str] = set()
         self.refused: dict[str, str] = {}
+        self.texts = ExtraTexts()
         self.extras: dict[str, Extras] = {}  # by file_key: the results with extra_fields
         self.named: dict[str, set[str]] = {}  # by file_key: the unknown names with a value
         self._learned: dict[str, tuple[str, ...]] = {}  # unknown result fields, by endpoint
@@ -239,13 +312,13 @@ class PageValidator:
 
     def _decode(self, key: str, endpoint: Endpoint, data: bytes | memoryview) -> None:
         # What one page taught is tried first on the next: one decode a page, not two.
-        decoded = decode(endpoint, data, self._learned.get(endpoint.name, ()))
+        decoded = decode(endpoint, data, self._learned.get(endpoint.name, ()), self.texts)
         with self._lock:
             self._learned[endpoint.name] = decoded.learned
             self.checked.add(key)
             if decoded.reason is not None:
                 self.refused[key] = decoded.reason
-            elif decoded.extras:
+            elif decoded.extras.codes:
                 self.extras[key], self.named[key] = decoded.extras, decoded.named
 
     def verdict(self, endpoint: Endpoint, path: str) -> str | None:

@@ -595,3 +595,41 @@ def test_an_unknown_field_written_twice_or_escaped_is_judged_by_the_reference(
     sql, ref = verdict(False), verdict(True)
     assert sql == ref
     assert (sql == "MalformedJSONError") == ("zone" in written and "," in written)
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        [1, 1.0, True, 1, None, "1"],  # equal in Python, apart in JSON
+        [{"a": 1}, {"a": 1.0}, {"a": True}, [1], [True], {"a": 1}],
+        [7, 8, 9, 10, 11, 12],  # a new counter: a value per result
+        ["eu", "eu", "eu", "us", "us", "eu"],  # runs
+    ],
+    ids=["numbers", "objects", "counter", "labels"],
+)
+def test_extra_fields_of_values_python_thinks_equal_stay_apart(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, values: list[Any]
+) -> None:
+    """The SQL engine groups results in a row that hold equal unknown values; JSON tells
+    ``1``, ``1.0`` and ``true`` apart where Python does not, and both engines store each
+    result's own text."""
+    body = corpus.read("usage_completions/multipage", 1)
+    results = [r for bucket in body["data"] for r in bucket["results"]]
+    while len(results) < len(values):  # enough results in the page's first bucket
+        results.append(dict(results[-1], model=f"m{len(results)}"))
+        body["data"][0]["results"].append(results[-1])
+    for result, value in zip(results, values, strict=False):
+        result["zone"] = value
+    corpus.write("usage_completions/multipage", 1, body)
+    sql = replay_report(corpus.root, "sql.duckdb", monkeypatch, reference=False)
+    ref = replay_report(corpus.root, "ref.duckdb", monkeypatch, reference=True)
+    assert sql == ref
+    query = "SELECT dedupe_key, extra_fields FROM usage_completions ORDER BY ALL"
+    rows = {
+        db: duckdb.connect(str(corpus.root / db), read_only=True).execute(query).fetchall()
+        for db in ("sql.duckdb", "ref.duckdb")
+    }
+    assert rows["sql.duckdb"] == rows["ref.duckdb"]
+    texts = {r[1] for r in rows["sql.duckdb"]}
+    expected = {json.dumps({"zone": v}, separators=(",", ":")) for v in values if v is not None}
+    assert expected <= texts

@@ -68,7 +68,7 @@ def examine(
             for r, result in enumerate(bucket["results"]):
                 extra = extra_fields(result, known, None)
                 if extra is not None:
-                    found_here.add(b, r, texts.code(extra))
+                    found_here.add(b, r, r, texts.code(extra))
     return found, extras
 
 

@@ -30,12 +30,14 @@ that both engines agree.
 
 from __future__ import annotations
 
+import json
 import operator
 import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from itertools import groupby
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -51,7 +53,7 @@ _COUNT = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 _TYPES: dict[str, Any] = {"integer": _COUNT, "timestamp": _COUNT, "boolean": bool, "number": float}
 
 
-class _Amount(msgspec.Struct, forbid_unknown_fields=True):
+class _Amount(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     value: Annotated[float, msgspec.Meta(gt=-MONEY_LIMIT, lt=MONEY_LIMIT)] | None = None
     currency: Annotated[str, msgspec.Meta(min_length=1)] | None = None
 
@@ -100,6 +102,7 @@ def page_type(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> type:
         sorted(fields, key=lambda f: len(f) == 3),  # required fields first
         namespace={"__post_init__": _any_present(alias_groups)} if alias_groups else {},
         forbid_unknown_fields=True,
+        gc=False,
     )
     bucket = msgspec.defstruct(
         f"{endpoint.name}_bucket",
@@ -110,6 +113,7 @@ def page_type(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> type:
             ("results", list[result]),  # type: ignore[valid-type]
         ],
         forbid_unknown_fields=True,
+        gc=False,
     )
     return msgspec.defstruct(
         f"{endpoint.name}_page",
@@ -120,6 +124,7 @@ def page_type(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> type:
             ("next_page", str | None),
         ],
         forbid_unknown_fields=True,
+        gc=False,
     )
 
 
@@ -154,6 +159,12 @@ class ExtraTexts:
     def of(self, values: tuple[Any, ...], names: tuple[str, ...]) -> int | None:
         """The code of the extra_fields of one result whose unknown ``names`` hold ``values``
         (msgspec.UNSET where absent); None when none holds a value."""
+        if len(values) == 1 and type(values[0]) in (int, str):
+            # canonical_json({name: value}) without building the object: the common case of
+            # a new counter or label, once per result when its values vary.
+            value = values[0]
+            text = json.dumps(value, ensure_ascii=False) if type(value) is str else str(value)
+            return self.code(f"{{{json.dumps(names[0], ensure_ascii=False)}:{text}}}")
         held = {n: v for n, v in zip(names, values, strict=True) if v is not None}
         held = {n: v for n, v in held.items() if v is not msgspec.UNSET}
         return self.code(canonical_json(held)) if held else None
@@ -170,19 +181,20 @@ class Extras:
     lasts: list[int] = field(default_factory=list)
     codes: list[int] = field(default_factory=list)
 
-    def add(self, bucket: int, result: int, code: int) -> None:
-        """One more result; it extends the last run when it follows it with the same code."""
+    def add(self, bucket: int, first: int, last: int, code: int) -> None:
+        """Results ``first``..``last`` of ``bucket``; they extend the last run when they
+        follow it in its bucket with the same code."""
         if (
             self.codes
             and self.codes[-1] == code
             and self.buckets[-1] == bucket
-            and self.lasts[-1] == result - 1
+            and self.lasts[-1] == first - 1
         ):
-            self.lasts[-1] = result
+            self.lasts[-1] = last
             return
         self.buckets.append(bucket)
-        self.firsts.append(result)
-        self.lasts.append(result)
+        self.firsts.append(first)
+        self.lasts.append(last)
         self.codes.append(code)
 
 
@@ -222,47 +234,57 @@ def decode(
         return Decoded(_held_once(bytes(data), present), extra, extras, named)
 
 
+def _plain(value: Any) -> bool:
+    """A value Python's equality tells apart exactly as JSON does: text, null, or absent (not
+    ``1 == 1.0 == True``, nor objects holding them)."""
+    return value is None or value is msgspec.UNSET or type(value) is str
+
+
 def _extras(
     page: Any, extra: tuple[str, ...], texts: ExtraTexts
 ) -> tuple[Extras, dict[str, int], set[str]]:
     """The results that hold a value in an unknown field, how many results hold each unknown
-    name at all, and the names that hold a value. Per result only the values are looked up:
-    each distinct combination is counted, and made canonical, once."""
+    name at all, and the names that hold a value.
+
+    Results in a row that hold equal text form a run, found by ``itertools.groupby`` (in C): a
+    new field mostly holds one value for many results, so the Python work is per run, not per
+    result. Other values (numbers, objects) are made canonical one result at a time."""
     get = operator.attrgetter(*(f"_extra_{n}" for n in range(len(extra))))
     single = len(extra) == 1
-    tally: dict[Any, int] = {}  # distinct (values, their types) -> results holding them
-    code_of: dict[Any, int | None] = {}
-    found = Extras()
-    for b, bucket in enumerate(page.data):
-        for r, result in enumerate(bucket.results):
-            values = (get(result),) if single else get(result)
-            # Typed, so that true, 1 and 1.0 (equal in Python) keep texts of their own.
-            key = (values, tuple(map(type, values)))
-            try:
-                tally[key] = tally.get(key, 0) + 1
-                code = (
-                    code_of[key]
-                    if key in code_of
-                    else code_of.setdefault(key, texts.of(values, extra))
-                )
-            except TypeError:  # an object or an array: not hashable, counted and made alone
-                encoded = tuple(
-                    v if v is None or v is msgspec.UNSET else msgspec.json.encode(v) for v in values
-                )
-                key = (encoded, key[1])
-                tally[key] = tally.get(key, 0) + 1
-                code = texts.of(values, extra)
-                code_of[key] = code
-            if code is not None:
-                found.add(b, r, code)
+    sizes = [len(bucket.results) for bucket in page.data]
+    flat = [
+        (get(result),) if single else get(result)
+        for bucket in page.data
+        for result in bucket.results
+    ]
     present = dict.fromkeys(extra, 0)
     named: set[str] = set()
-    for (values, _), count in tally.items():
+    runs: list[tuple[int | None, int]] = []  # (code, results), in page order
+    position = 0
+    for values, same in groupby(flat):
+        length = sum(1 for _ in same)
         for name, value in zip(extra, values, strict=True):
             if value is not msgspec.UNSET:
-                present[name] += count
+                present[name] += length
                 if value is not None:
                     named.add(name)
+        if all(_plain(v) for v in values):
+            runs.append((texts.of(values, extra), length))
+        else:
+            runs += [(texts.of(v, extra), 1) for v in flat[position : position + length]]
+        position += length
+    found = Extras()
+    position, bucket, start = 0, 0, 0  # ``start``: where ``bucket`` begins
+    for code, length in runs:
+        end = position + length
+        while position < end:  # a run never crosses a bucket: Extras keeps them per bucket
+            while position >= start + sizes[bucket]:
+                start += sizes[bucket]
+                bucket += 1
+            stop = min(end, start + sizes[bucket])
+            if code is not None:
+                found.add(bucket, position - start, stop - 1 - start, code)
+            position = stop
     return found, present, named
 
 

@@ -83,6 +83,8 @@ COMMON_COLUMNS = {
     "group_by": "the request's `group_by` fields, sorted, comma-separated ('' when ungrouped)",
     "extra_dimensions": "the values of `group_by` fields the registry does not know, as JSON "
     "with sorted keys (null when there are none); part of the key",
+    "extra_fields": "every field of the result or item that the registry does not know and "
+    "that holds a value, as canonical JSON (null when there is none); compared by upserts",
     "id": "the entity's id",
     "project_id": "project id (per-project listings: the project the listing belongs to)",
     "amount_value": "`amount.value`, exact decimal",

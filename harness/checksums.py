@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import paths
 from .errors import ChecksumError, PathError, Problem
 
 LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
@@ -42,10 +43,20 @@ Inspect = Callable[[Path, bytearray, int], None]
 _scratch = threading.local()
 
 
-def _read(path: Path) -> tuple[bytearray, int]:
-    """The file's bytes as (this thread's buffer, size)."""
+# What identifies one version of a file: a write, a rename over it or a change of its times
+# changes at least the inode's change time, which no unprivileged process can set back.
+Stamp = tuple[int, int, int, int, int]
+
+
+def stamp_of(status: os.stat_result) -> Stamp:
+    return (status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns, status.st_ctime_ns)
+
+
+def _read(path: Path) -> tuple[bytearray, int, Stamp]:
+    """The file's bytes as (this thread's buffer, size, the stamp of the file read)."""
     with path.open("rb", buffering=0) as fh:
-        size = os.fstat(fh.fileno()).st_size
+        status = os.fstat(fh.fileno())
+        size = status.st_size
         buffer: bytearray | None = getattr(_scratch, "buffer", None)
         if buffer is None or len(buffer) <= size:
             buffer = _scratch.buffer = bytearray(max(2 * size, 1 << 20))
@@ -53,7 +64,7 @@ def _read(path: Path) -> tuple[bytearray, int]:
         while True:  # until the end of the file, which may have grown since fstat
             got = fh.readinto(view[n:])
             if not got:
-                return buffer, n
+                return buffer, n, stamp_of(os.fstat(fh.fileno())) if n != size else stamp_of(status)
             n += got
             if n == len(buffer):
                 buffer = _scratch.buffer = buffer + bytearray(len(buffer))
@@ -109,7 +120,13 @@ class Verification:
     def __init__(self, manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None):
         self._manifest, self._fixtures, self._inspect = manifest, fixtures_dir, inspect
         self._entries = read_manifest(manifest)
-        self._todo = sorted(self._entries.items())
+        self._outside = _outside(self._entries, manifest, fixtures_dir)
+        self._todo = sorted(
+            (rel, d) for rel, d in self._entries.items() if rel not in self._outside
+        )
+        # What each verified file was when it was hashed (stamp()): what the engines read
+        # later must still be that file (still_verified()).
+        self.stamps: dict[str, Stamp] = {}
         self._claimed = 0
         self._finished = False
         self._lock = threading.Lock()
@@ -129,7 +146,7 @@ class Verification:
             self._outcome[rel] = (Problem("listed in the manifest but missing", file=rel), 0)
             return
         try:
-            data, size = _read(path)
+            data, size, stamp = _read(path)
         except OSError as exc:
             self._outcome[rel] = (Problem(f"cannot be read: {exc.strerror}", file=rel), 0)
             return
@@ -141,6 +158,7 @@ class Verification:
             return
         if self._inspect is not None:
             self._inspect(path, data, size)
+        self.stamps[os.path.realpath(path)] = stamp
         self._outcome[rel] = (None, size)
 
     def start(self) -> Verification:
@@ -197,6 +215,7 @@ class Verification:
             if rel not in self._outcome:
                 self._check(rel, expected)
         problems = [p for rel, _ in self._todo if (p := self._outcome[rel][0]) is not None]
+        problems = [*self._outside.values(), *problems]
         unlisted = self._unlisted
         problems += self._find_unlisted() if unlisted is None else unlisted
         if problems:
@@ -205,6 +224,46 @@ class Verification:
             )
         total = sum(self._outcome[rel][1] for rel, _ in self._todo)
         return Verified(files=len(self._entries), bytes=total)
+
+
+def _outside(entries: dict[str, str], manifest: Path, fixtures_dir: Path) -> dict[str, Problem]:
+    """The manifest entries that name a file outside the fixtures folder (absolute, ``..``,
+    or through a symbolic link): refused, never opened, hashed or printed."""
+    root = fixtures_dir.resolve()
+    found = {}
+    for rel in entries:
+        if paths.escapes(rel) or not paths.inside(manifest.parent / rel, root):
+            found[rel] = Problem(
+                "names a file outside the fixtures folder; the manifest lists only files of "
+                "the fixtures folder",
+                file=rel,
+            )
+    return found
+
+
+def still_verified(stamps: dict[str, Stamp], files: list[Path]) -> None:
+    """Raise ChecksumError for each of ``files`` that is not the file verified: changed,
+    replaced or removed since its checksum was checked, or never checked at all."""
+    problems = []
+    for path in files:
+        key = os.path.realpath(path)
+        try:
+            now: Stamp | None = stamp_of(os.stat(key))
+        except OSError:
+            now = None
+        if key not in stamps:
+            problems.append(Problem("was read but is not listed in the manifest", file=str(path)))
+        elif now != stamps[key]:
+            problems.append(
+                Problem("changed while harness was reading it; nothing was written", file=str(path))
+            )
+    if problems:
+        raise ChecksumError.of(
+            problems,
+            "{n} fixture files are not the files whose checksums were verified",
+            hint="let the corpus rest while harness runs, then run again; if the change is "
+            "intentional, run `harness checksums --write` first",
+        )
 
 
 def verify(manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None) -> Verified:
@@ -218,7 +277,15 @@ def render(manifest: Path, fixtures_dir: Path) -> str:
 
 
 def write(manifest: Path, fixtures_dir: Path) -> int:
-    """Regenerate the manifest for every file under ``fixtures_dir``; returns the file count."""
+    """Regenerate the manifest for every file under ``fixtures_dir``; returns the file count.
+    A name the manifest cannot hold (a line break in it) is refused, and nothing is written."""
+    unsafe = [
+        Problem("its name holds a line break, which the manifest cannot hold", file=repr(rel))
+        for p in _fixture_files(fixtures_dir)
+        if not paths.manifest_safe(rel := _relative(p, manifest))
+    ]
+    if unsafe:
+        raise ChecksumError.of(unsafe, "{n} fixture files cannot be listed", hint="rename them")
     text = render(manifest, fixtures_dir)
     try:
         manifest.write_text(text, encoding="utf-8", newline="\n")

@@ -11,12 +11,13 @@ For per-project listings the scenario folder is the project id named in request.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import endpoints, jsontext, times
+from . import checksums, endpoints, jsontext, paths, times
 from .errors import ArgumentError, LayoutError, MalformedJSONError, PathError, Problem
 from .models import Page, Request, Scenario
 
@@ -56,8 +57,15 @@ def parse_json(path: Path, data: bytes) -> Any:
 
 
 def _read_bytes(path: Path) -> bytes:
+    return read_stamped(path)[0]
+
+
+def read_stamped(path: Path) -> tuple[bytes, checksums.Stamp]:
+    """The file's bytes, and the stamp of the file they came from (checksums.stamp_of)."""
     try:
-        return path.read_bytes()
+        with path.open("rb") as fh:
+            data = fh.read()
+            return data, checksums.stamp_of(os.fstat(fh.fileno()))
     except OSError as exc:
         raise PathError(f"cannot read {path}: {exc.strerror}") from exc
 
@@ -93,8 +101,12 @@ def _page_files(directory: Path) -> tuple[tuple[Path, ...], list[Problem]]:
     return tuple(numbered[n] for n in sorted(numbered)), problems
 
 
-def _request(path: Path, problems: list[Problem]) -> Request | None:
-    body = read_json(path)
+def _request(path: Path, problems: list[Problem]) -> tuple[Request | None, checksums.Stamp]:
+    data, stamp = read_stamped(path)
+    return _request_of(path, parse_json(path, data), problems), stamp
+
+
+def _request_of(path: Path, body: Any, problems: list[Problem]) -> Request | None:
     if not isinstance(body, dict):
         problems.append(Problem("request.json must be a JSON object", file=str(path)))
         return None
@@ -141,6 +153,21 @@ def _folders(parent: Path) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def _stamp(path: Path) -> checksums.Stamp | None:
+    try:
+        return checksums.stamp_of(os.stat(path))
+    except OSError:
+        return None
+
+
+def _leaves(path: Path) -> Problem:
+    return Problem(
+        "is a symbolic link that leads outside the fixtures folder, where harness reads "
+        "nothing: copy the files in instead",
+        file=str(path),
+    )
+
+
 def discover(fixtures_dir: Path) -> list[Scenario]:
     """Every scenario under ``fixtures_dir``, sorted by id; layout problems raise LayoutError."""
     if not fixtures_dir.is_dir():
@@ -150,7 +177,11 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
         )
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
+    root = fixtures_dir.resolve()
     for endpoint_dir in _folders(fixtures_dir):
+        if not paths.inside(endpoint_dir, root):
+            problems.append(_leaves(endpoint_dir))
+            continue
         if endpoint_dir.name not in endpoints.REGISTRY:
             problems.append(
                 Problem(
@@ -163,10 +194,18 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
         endpoint = endpoints.REGISTRY[endpoint_dir.name]
         for scenario_dir in _folders(endpoint_dir):
             request_path = scenario_dir / "request.json"
+            leaving = [
+                p
+                for p in (scenario_dir, request_path, *sorted(scenario_dir.iterdir()))
+                if p.is_symlink() and not paths.inside(p, root)
+            ]
+            if leaving or not paths.inside(scenario_dir, root):
+                problems += [_leaves(p) for p in leaving or [scenario_dir]]
+                continue
             if not request_path.is_file():
                 problems.append(Problem("request.json is missing", file=str(request_path)))
                 continue
-            request = _request(request_path, problems)
+            request, stamp = _request(request_path, problems)
             pages, page_problems = _page_files(scenario_dir)
             problems += page_problems
             if request is None:
@@ -191,7 +230,16 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
                     )
                 )
             scenarios.append(
-                Scenario(endpoint, scenario_dir.name, scenario_dir, request, pages, project_id)
+                Scenario(
+                    endpoint,
+                    scenario_dir.name,
+                    scenario_dir,
+                    request,
+                    pages,
+                    project_id,
+                    stamp,
+                    tuple(map(_stamp, pages)),
+                )
             )
     if problems:
         raise LayoutError.of(

@@ -129,6 +129,11 @@ class Scenario:
     request: Request
     page_files: tuple[Path, ...]
     project_id: str | None = None  # per-project listings: the folder name
+    # The stamps (checksums.stamp_of) of request.json, as discovery read it, and of each page
+    # file before any engine read it: the files whose checksums are verified, and the files
+    # the engines read, must be those (staging checks it once they are done).
+    request_stamp: tuple[int, ...] | None = None
+    page_stamps: tuple[tuple[int, ...] | None, ...] = ()
 
     @property
     def id(self) -> str:

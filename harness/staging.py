@@ -10,6 +10,7 @@ never touches the database file.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from .engines.sql import stage as sql
 from .engines.sql import stats as sql_stats
 from .engines.sql.read import Declined
 from .engines.sql.validate import PageValidator
+from .errors import ChecksumError, Problem
 from .models import Scenario
 from .stats import Staged
 from .store import workspace
@@ -77,10 +79,46 @@ def prepare(
     if todo:
         verification.start()
     try:
-        return _prepare(selected, todo, fetch, now, validator, verification, allow_list)
+        prepared = _prepare(selected, todo, fetch, now, validator, verification, allow_list)
     except BaseException:
         verification.result()  # raises the checksum problems, if any, in place of this one
         raise
+    if fetch is None:  # what the engines read must be what was verified, byte for byte
+        try:
+            _still_verified(selected, verification.stamps)
+        except BaseException:
+            prepared.con.close()
+            raise
+    return prepared
+
+
+def _still_verified(selected: list[Scenario], stamps: dict[str, checksums.Stamp]) -> None:
+    """Every file the engines read is the file whose checksum was verified: unchanged since
+    (checksums.still_verified), and the one discovery saw before any engine read it (the
+    checksums are computed beside the engines: a file forged for the read and restored before
+    its hash would pass both otherwise)."""
+    files = [p for s in selected for p in (s.directory / "request.json", *s.page_files)]
+    checksums.still_verified(stamps, files)
+    seen = [
+        (path, stamp)
+        for s in selected
+        for path, stamp in zip(
+            (s.directory / "request.json", *s.page_files),
+            (s.request_stamp, *s.page_stamps),
+            strict=True,
+        )
+    ]
+    swapped = [
+        Problem("changed while harness was reading it; nothing was written", file=str(path))
+        for path, stamp in seen
+        if stamp is None or stamps.get(os.path.realpath(path)) != stamp
+    ]
+    if swapped:
+        raise ChecksumError.of(
+            swapped,
+            "{n} fixture files are not the files whose checksums were verified",
+            hint="let the corpus rest while harness runs, then run again",
+        )
 
 
 def _for_sql(selected: list[Scenario]) -> list[tuple[Endpoint, list[Scenario]]]:

@@ -31,9 +31,7 @@ def test_an_undocumented_role_is_kept_and_reported(corpus: Corpus) -> None:
     }
     assert 'drift: project_service_accounts.role holds undocumented values "auditor"' in result.out
     with duckdb.connect(str(corpus.db), read_only=True) as con:
-        assert con.execute("SELECT role FROM project_service_accounts").fetchall() == [
-            ("auditor",)
-        ]
+        assert con.execute("SELECT role FROM project_service_accounts").fetchall() == [("auditor",)]
 
 
 def test_a_new_audit_log_event_type_is_kept_with_its_payload(corpus: Corpus) -> None:

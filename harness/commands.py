@@ -48,7 +48,7 @@ def _client(args: argparse.Namespace, base_url: str, local: bool = False) -> Adm
         # Loopback replay: a dummy key and a fast throttle unless the environment sets one.
         rate = float(os.environ.get("OPENAI_ADMIN_REQUESTS_PER_MINUTE") or 60000)
         burst = int(os.environ.get("OPENAI_ADMIN_MAX_BURST") or 50)
-        key = os.environ.get("OPENAI_ADMIN_KEY") or "sk-admin-local-replay"
+        key = os.environ.get("OPENAI_ADMIN_KEY", "").strip() or "sk-admin-local-replay"
         return AdminClient(key, base_url=base_url, throttle=TokenBucket(rate, burst), log=log)
     return AdminClient.from_env(
         base_url=base_url, log=log, timeout=args.timeout, array_format=args.array_format

@@ -11,6 +11,8 @@ import os
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, TextIO
 
+from .redact import safe
+
 if TYPE_CHECKING:  # rich loads on first use: `replay --json` and the library never need it
     from rich.console import Console
     from rich.table import Table
@@ -24,6 +26,14 @@ def _console(file: TextIO | None = None, soft_wrap: bool = False) -> Console:
     return Console(
         file=file, no_color="NO_COLOR" in os.environ, highlight=False, soft_wrap=soft_wrap
     )
+
+
+def _plain(text: str) -> Text:
+    """A cell as plain text: never read as rich markup (an id may hold ``[red]``), and safe
+    (redact.py)."""
+    from rich.text import Text
+
+    return Text(safe(text))
 
 
 def _number(value: Any) -> str:
@@ -91,7 +101,7 @@ def summary_table(report: dict[str, Any]) -> Table:
         widest = max([len(header), *(len(str(cells[i])) for _, cells in rows)])
         table.add_column(header, justify="right", no_wrap=True, min_width=widest)
     for label, cells in rows:
-        table.add_row(label, *cells)
+        table.add_row(_plain(label), *cells)
     return table
 
 
@@ -105,7 +115,7 @@ def counters_table(report: dict[str, Any]) -> Table:
     table.add_column("total", justify="right")
     for name, entry in report.get("endpoints", {}).items():
         for i, (counter, value) in enumerate(entry["counters"].items()):
-            table.add_row(name if i == 0 else "", counter, _number(value))
+            table.add_row(_plain(name) if i == 0 else "", _plain(counter), _number(value))
     return table
 
 
@@ -113,7 +123,7 @@ def _renderables(report: dict[str, Any]) -> list[Table | Text]:
     from rich.text import Text
 
     lines = usage_lines(report) if report.get("usageSummary") else []
-    return [summary_table(report), counters_table(report), *(Text(line) for line in lines)]
+    return [summary_table(report), counters_table(report), *(Text(safe(line)) for line in lines)]
 
 
 def usage_lines(report: dict[str, Any]) -> list[str]:
@@ -188,7 +198,7 @@ def print_error(message: str, error_class: str, file: TextIO | None = None) -> N
     from rich.text import Text
 
     console = _console(file, soft_wrap=True)
-    console.print(Text(f"error[{error_class}]: ", style="bold red") + Text(message))
+    console.print(Text(f"error[{error_class}]: ", style="bold red") + Text(safe(message)))
 
 
 def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
@@ -196,7 +206,7 @@ def print_lines(lines: Iterable[str], file: TextIO | None = None) -> None:
 
     console = _console(file, soft_wrap=True)
     for line in lines:
-        console.print(Text(line))
+        console.print(Text(safe(line)))
 
 
 def print_table(
@@ -208,7 +218,7 @@ def print_table(
     for column in columns:
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(*row)
+        table.add_row(*(_plain(cell) for cell in row))
     _console(file).print(table)
 
 
@@ -235,7 +245,9 @@ class PageProgress:
         self._progress.stop()
 
     def __call__(self, chain: str, pages: int) -> None:
-        text = f"{chain}: {pages} page{'s' if pages > 1 else ''}"
+        from rich.markup import escape
+
+        text = escape(safe(f"{chain}: {pages} page{'s' if pages > 1 else ''}"))
         if chain not in self._tasks:
             self._tasks[chain] = self._progress.add_task(text)
         self._progress.update(self._tasks[chain], description=text)

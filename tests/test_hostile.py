@@ -8,13 +8,18 @@ drives the two stages itself, with real files.
 from __future__ import annotations
 
 import hashlib
+import http.server
+import json
 import os
+import random
 import shutil
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from harness import checksums, fixtures, staging
+from harness import checksums, fixtures, redact, staging
 from harness.errors import ChecksumError
 from helpers import Corpus, db_contents
 
@@ -149,3 +154,112 @@ def test_an_untouched_corpus_is_still_verified(corpus: Corpus) -> None:
     result = corpus.replay()
     assert result.code == 0, result.err
     assert db_contents(corpus.db)["usage_completions_rows"]
+
+
+KEY = "sk-admin-Zq8Kp3Lm5Nv7Xc9Bw2Rt4Yh6Jd1Gf0Sa"
+
+
+class _Echo(http.server.BaseHTTPRequestHandler):
+    """An API, or a proxy in front of it, that answers every request with an error whose
+    body (and a header) quote what the client sent: the kind of page that leaks a key."""
+
+    body: Callable[[str], bytes] = staticmethod(lambda auth: auth.encode())
+    status = 401
+
+    def do_GET(self) -> None:  # noqa: N802
+        payload = self.body(self.headers.get("Authorization", ""))
+        self.send_response(self.status)
+        self.send_header("Content-Length", str(len(payload)))
+        self.send_header("X-Echo", self.headers.get("Authorization", ""))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def _leaked(text: str) -> list[str]:
+    """Every run of 8 or more characters of the key's secret part (after ``sk-admin-``)
+    found in ``text``."""
+    material = KEY.removeprefix("sk-admin-")
+    return [material[i : i + 8] for i in range(len(material) - 7) if material[i : i + 8] in text]
+
+
+def _sync_against(corpus: Corpus, body: Callable[[str], bytes], key: str = KEY) -> str:
+    handler = type("Handler", (_Echo,), {"body": staticmethod(body)})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        os.environ["OPENAI_ADMIN_KEY"] = key
+        result = corpus.cli(
+            "sync",
+            "--since",
+            "2025-09-29",
+            "--until",
+            "2025-09-30",
+            "--db",
+            str(corpus.db),
+            "--base-url",
+            f"http://127.0.0.1:{server.server_address[1]}",
+        )
+    finally:
+        del os.environ["OPENAI_ADMIN_KEY"]
+        server.shutdown()
+        server.server_close()
+    assert result.code != 0
+    return result.out + result.err
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        lambda auth: json.dumps({"error": {"message": f"bad header {auth}"}}).encode(),
+        lambda auth: f"<html><pre>Authorization: {auth}</pre></html>".encode(),
+        # the key straddling the 200-character cut of a message
+        lambda auth: json.dumps({"error": {"message": "x" * 185 + auth}}).encode(),
+        lambda auth: ("y" * 190 + auth.removeprefix("Bearer ")).encode(),
+        lambda auth: f"token={auth.split()[-1][:20]}".encode(),  # a fragment of the key
+    ],
+    ids=["json-error", "proxy-page", "json-cut", "text-cut", "fragment"],
+)
+def test_an_error_body_quoting_the_key_never_prints_it(
+    corpus: Corpus, body: Callable[[str], bytes]
+) -> None:
+    output = _sync_against(corpus, body)
+    assert _leaked(output) == [], output
+    assert "sk-" in output or "***" in output or "401" in output
+
+
+def test_a_key_pasted_with_a_trailing_newline_is_stripped_and_masked(corpus: Corpus) -> None:
+    output = _sync_against(corpus, lambda auth: auth.encode(), key=KEY + "\n")
+    assert _leaked(output) == [], output
+
+
+def test_the_key_is_masked_wherever_an_error_body_puts_it() -> None:
+    """A fuzz of error texts around the key: prefixes, suffixes, quotes, cuts. Where the key
+    is known (the client's own) no run of 8 of its characters survives; where it is not (a
+    message about another key) every bearer token and ``sk-`` key is masked."""
+    rng = random.Random(19)
+    pieces = ["Bearer ", "key=", '"', "'", " ", "\n", "<b>", "Authorization: ", ""]
+    for _ in range(3000):
+        start = 0 if rng.random() < 0.5 else rng.randint(0, len(KEY) - 8)
+        cut = rng.randint(start + 8, len(KEY))
+        before, after = rng.choice(pieces), rng.choice(pieces)
+        text = "x" * rng.randint(0, 5) + before + KEY[start:cut] + after + "y" * rng.randint(0, 5)
+        assert _leaked(redact.safe(redact.secrets(text, (KEY,)))) == [], text
+        if start == 0 or before == "Bearer ":  # recognisable without knowing the key
+            assert _leaked(redact.safe(text)) == [], text
+
+
+def test_control_characters_in_an_id_never_reach_the_terminal(corpus: Corpus) -> None:
+    """An id holding an OSC sequence (set the window title) and a CSI (clear the screen)."""
+    hostile = "user_\x1b]0;pwned\x07\x1b[2J\x9b31m"
+    body = corpus.read("usage_completions/dual")
+    body["data"][0]["results"][0]["user_id"] = hostile
+    corpus.write("usage_completions/dual", 1, body)
+    result = corpus.replay(summary=True)
+    assert result.code == 1
+    output = result.out + result.err
+    assert "\x1b" not in output and "\x07" not in output and "\x9b" not in output
+    assert "user_\\x1b]0;pwned\\x07" in output

@@ -22,6 +22,7 @@ from typing import Any
 
 import httpx
 
+from .. import redact
 from ..chains import next_cursor
 from ..endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Endpoint
 from ..errors import (
@@ -77,10 +78,6 @@ class RateLimitLog:
         details = " ".join(f"{k}={v}" for k, v in fields.items())
         with self._lock, self.path.open("a", encoding="utf-8") as fh:
             fh.write(f"{stamp} {event} {details}\n")
-
-
-def mask_key(key: str) -> str:
-    return f"{key[:3]}...{key[-4:]}" if len(key) > 8 else "***"
 
 
 def retry_after(headers: httpx.Headers, wall_now: float) -> float | None:
@@ -156,7 +153,7 @@ class AdminClient:
 
     @classmethod
     def from_env(cls, **kwargs: Any) -> AdminClient:
-        key = os.environ.get("OPENAI_ADMIN_KEY", "")
+        key = os.environ.get("OPENAI_ADMIN_KEY", "").strip()  # a pasted key ends in a newline
         if not key:
             raise ArgumentError(
                 "OPENAI_ADMIN_KEY is not set",
@@ -165,7 +162,7 @@ class AdminClient:
         return cls(key, **kwargs)
 
     def mask(self, text: str) -> str:
-        return text.replace(self._key, mask_key(self._key))
+        return redact.secrets(text, (self._key,))
 
     def close(self) -> None:
         self._http.close()
@@ -224,7 +221,7 @@ class AdminClient:
         retryable = status in (408, 409, 429) or status >= 500
         if should in ("true", "false"):
             retryable = should == "true"
-        message = self.mask(_api_message(response))
+        message = _cut(self.mask(_api_message(response)))  # masked whole, then cut
         if not retryable:
             hint = {
                 401: "check that OPENAI_ADMIN_KEY holds an admin key (sk-admin-...)",
@@ -311,8 +308,13 @@ class AdminClient:
 
 
 def _api_message(response: httpx.Response) -> str:
+    """The API's error message, or the body: whole (mask it before cutting it, _cut)."""
     try:
         error = response.json().get("error") or {}
-        return str(error.get("message") or response.text[:200])
+        return str(error.get("message") or response.text)
     except (json.JSONDecodeError, AttributeError):
-        return response.text[:200] or response.reason_phrase
+        return response.text or response.reason_phrase
+
+
+def _cut(text: str, most: int = 200) -> str:
+    return text if len(text) <= most else text[:most] + "..."

@@ -21,6 +21,7 @@ import pytest
 
 from harness import checksums, fixtures, redact, staging
 from harness.errors import ChecksumError
+from harness.live.server import serving
 from helpers import Corpus, db_contents
 
 
@@ -263,3 +264,35 @@ def test_control_characters_in_an_id_never_reach_the_terminal(corpus: Corpus) ->
     output = result.out + result.err
     assert "\x1b" not in output and "\x07" not in output and "\x9b" not in output
     assert "user_\\x1b]0;pwned\\x07" in output
+
+
+@pytest.mark.parametrize("hostile", ["../../../../ESCAPED", "/tmp/ESCAPED", "proj_a/../../x"])
+def test_a_project_id_shaped_like_a_path_never_becomes_one(
+    corpus: Corpus, tmp_path: Path, hostile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids come from the API: a project id that is a path would name the folder `sync
+    --capture` writes (and a URL path). It is refused before any request uses it."""
+    body = corpus.read("projects/all")
+    body["data"][0]["id"] = hostile
+    corpus.write("projects/all", 1, body)
+    capture = tmp_path / "deep" / "er" / "capture"
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    with serving(corpus.fixtures) as api:
+        result = corpus.cli(
+            "sync",
+            "--since",
+            "2025-09-29",
+            "--until",
+            "2025-09-30",
+            "--db",
+            str(corpus.db),
+            "--base-url",
+            api.url,
+            "--capture",
+            str(capture),
+        )
+    assert result.code == 1, result.err
+    assert "not project ids" in result.err and repr(hostile) in result.err
+    assert not any(p.name == "ESCAPED" or p.name == "x" for p in tmp_path.rglob("*"))
+    assert not list(capture.rglob("*.json")) and not corpus.db.exists()
+    assert not [e for e in api.log if "ESCAPED" in e.path or "/x/" in e.path]

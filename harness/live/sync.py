@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .. import checksums, pipeline, times
+from .. import checksums, paths, pipeline, times
 from ..endpoints import ENDPOINTS, REGISTRY, Endpoint, project_archived
-from ..errors import ArgumentError
+from ..errors import ArgumentError, PathError, SchemaError
 from ..models import Page, Request, Scenario
 from ..store import connect, cursors, migrate
 from ..store.ingest import DEFAULT_UPSERT_MODE, UpsertMode
@@ -228,6 +228,14 @@ def fetch_all(
             pages = fetcher.chain(endpoint, _list_query(endpoint))
             if endpoint.name == "projects":
                 items = [item for page in pages for item in page.body.get("data") or []]
+    unsafe = [item.get("id") for item in items if not paths.safe_id(item.get("id"))]
+    if unsafe:  # an id becomes a URL path segment and a folder name: it must look like one
+        raise SchemaError(
+            f"the projects list holds {len(unsafe)} ids that are not project ids "
+            f"(proj_ then letters, digits, _ or -): {', '.join(repr(i) for i in unsafe[:5])}",
+            hint="nothing was requested with them and nothing was written; report the "
+            "response to whoever runs the API at --base-url",
+        )
     archived = {item["id"] for item in items if project_archived(item)}
     for endpoint in PROJECT_LISTS:
         if endpoint.name not in wanted:
@@ -258,8 +266,17 @@ def _list_query(endpoint: Endpoint) -> dict[str, Any]:
 
 def capture(loaded: pipeline.Loaded, root: Path) -> None:
     """Write fetched chains as a corpus (fixtures/ + CHECKSUMS.sha256) under ``root``."""
+    fixtures = root / "fixtures"
+    fixtures.mkdir(parents=True, exist_ok=True)
+    inner = fixtures.resolve()
     for scenario, pages in loaded:
-        folder = root / "fixtures" / scenario.endpoint.name / scenario.name
+        folder = fixtures / scenario.endpoint.name / scenario.name
+        if not paths.inside(folder, inner) or not paths.manifest_safe(scenario.name):
+            raise PathError(
+                f"refusing to write {scenario.endpoint.name}/{scenario.name!r}: it would land "
+                f"outside {fixtures}",
+                hint="an id from the API cannot be a folder name; nothing more was written",
+            )
         folder.mkdir(parents=True, exist_ok=True)
         request = {
             "method": "GET",

@@ -81,20 +81,37 @@ def cmd_replay(args: argparse.Namespace) -> int:
         upsert_mode=args.upsert_mode,
         allow_list=args.allow_dangling,
     )
+    pending = _pending_report(args)
     try:
         if args.served:
             from .live import server
 
             with server.serving(args.fixtures) as srv, _client(args, srv.url, local=True) as client:
                 with console.PageProgress() as progress:
-                    result = pipeline.replay(options, _served_fetch(client, progress))
+                    fetch = _served_fetch(client, progress)
+                    result = pipeline.replay(options, fetch, pending.prepare)
         else:
-            result = pipeline.replay(options)
+            result = pipeline.replay(options, on_report=pending.prepare)
     except HarnessError as exc:
+        pending.discard()
         _emit_failed(exc, args)
         raise
+    except BaseException:
+        pending.discard()
+        raise
     footer = f"{result.checksum_files} fixture files verified; database {args.db}; "
-    return _emit(result.report, args, footer + f"report {args.report}")
+    return _emit(result.report, pending.publish(), args, footer + f"report {args.report}")
+
+
+def _pending_report(args: argparse.Namespace) -> report.Pending:
+    """The run's report, written before its database commits (report.Pending); ``--report``
+    naming the database file is refused before anything runs."""
+    if os.path.realpath(args.report) == os.path.realpath(args.db):
+        raise ArgumentError(
+            f"--report and --db both name {args.db}",
+            hint="give the report a path of its own, e.g. --report reports/report.json",
+        )
+    return report.Pending(args.report)
 
 
 def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
@@ -105,8 +122,8 @@ def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
             console.print_summary(exc.report)
 
 
-def _emit(built: dict[str, Any], args: argparse.Namespace, footer: str) -> int:
-    text = report.write(built, args.report)
+def _emit(built: dict[str, Any], text: str, args: argparse.Namespace, footer: str) -> int:
+    """Show a run that committed: its report (already in place, ``text``) and the footer."""
     if args.json:
         sys.stdout.write(text)
     else:
@@ -229,14 +246,19 @@ def cmd_sync(args: argparse.Namespace) -> int:
         group_by=sync.parse_group_by(args.group_by or []),
         new_grain=args.new_grain,
     )
+    pending = _pending_report(args)
     with _client(args, args.base_url) as client, console.PageProgress() as progress:
         try:
-            result = sync.sync(options, client, progress)
+            result = sync.sync(options, client, progress, pending.prepare)
         except HarnessError as exc:
+            pending.discard()
             _emit_failed(exc, args)
             raise
+        except BaseException:
+            pending.discard()
+            raise
     footer = f"database {args.db}; report {args.report}; retries and waits in "
-    return _emit(result.report, args, footer + str(args.rate_limit_log))
+    return _emit(result.report, pending.publish(), args, footer + str(args.rate_limit_log))
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ the transaction rolls it back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -174,7 +175,17 @@ def _remove_new_database(path: Path) -> None:
         leftover.unlink(missing_ok=True)
 
 
-def replay(options: ReplayOptions, fetch: reference.Fetch | None = None) -> ReplayResult:
+# Called with the run's report just before its transaction commits; raising there rolls the
+# run back (the CLI writes the report file there: a run that cannot write its report commits
+# nothing, and one that committed has its report).
+OnReport = Callable[[dict[str, Any]], None]
+
+
+def replay(
+    options: ReplayOptions,
+    fetch: reference.Fetch | None = None,
+    on_report: OnReport | None = None,
+) -> ReplayResult:
     """Replay the corpus into the database; raises HarnessError (see errors.py) on any failure.
 
     ``fetch`` replaces reading page files, e.g. with the live client (``replay --served``).
@@ -186,7 +197,7 @@ def replay(options: ReplayOptions, fetch: reference.Fetch | None = None) -> Repl
     except BaseException:
         prepared.con.close()
         raise
-    return ingest(prepared, options.db, now, options.upsert_mode)
+    return ingest(prepared, options.db, now, options.upsert_mode, on_report=on_report)
 
 
 def ingest(
@@ -196,6 +207,8 @@ def ingest(
     upsert_mode: UpsertMode = DEFAULT_UPSERT_MODE,
     *,
     strict: bool = True,
+    extra: dict[str, Any] | None = None,
+    on_report: OnReport | None = None,
 ) -> ReplayResult:
     """One transaction: preflight, upserts, cursors, FK checks. Any failure rolls it all back.
 
@@ -213,6 +226,16 @@ def ingest(
             writes, applied, unverifiable, warnings = _ingest(
                 con, prepared, db, upsert_mode, now, strict, from_template
             )
+            built = build_report(
+                prepared,
+                now,
+                writes=writes,
+                relationship_issues=warnings,
+                unverifiable=unverifiable,
+            )
+            built |= extra or {}
+            if on_report is not None:
+                on_report(built)
             con.execute("COMMIT")
             committed = True
         except duckdb.Error as exc:
@@ -224,9 +247,6 @@ def ingest(
         con.close()
         if not committed and not existed:
             _remove_new_database(db)
-    built = build_report(
-        prepared, now, writes=writes, relationship_issues=warnings, unverifiable=unverifiable
-    )
     return ReplayResult(built, prepared.staged.runs, prepared.checksum_files, applied)
 
 

@@ -7,7 +7,9 @@ values (``generatedAt``, ``lastSyncedAt``) come from the injected clock, so a re
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections import defaultdict
 from datetime import datetime
 from pathlib import Path
@@ -134,6 +136,44 @@ def write(report: dict[str, Any], path: Path) -> str:
     except OSError as exc:
         raise PathError(f"cannot write report {path}: {exc.strerror}") from exc
     return text
+
+
+class Pending:
+    """A report written beside ``path`` before the run commits, and renamed into place once it
+    has: a run that cannot write its report commits nothing (``prepare`` raises inside the
+    transaction), and one that committed has its report."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.text = ""
+        self._temp: Path | None = None
+
+    def prepare(self, built: dict[str, Any]) -> None:
+        self.text = dumps(built)
+        temp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            temp.write_text(self.text, encoding="utf-8", newline="\n")
+        except OSError as exc:
+            with contextlib.suppress(OSError):
+                temp.unlink(missing_ok=True)
+            raise PathError(
+                f"cannot write report {self.path}: {exc.strerror}; the database was not changed",
+                hint="pass --report PATH in a folder you can write to",
+            ) from exc
+        self._temp = temp
+
+    def publish(self) -> str:
+        """Rename the prepared report into place; returns its text."""
+        if self._temp is not None:
+            os.replace(self._temp, self.path)
+            self._temp = None
+        return self.text
+
+    def discard(self) -> None:
+        if self._temp is not None:
+            self._temp.unlink(missing_ok=True)
+            self._temp = None
 
 
 def without_writes(report: dict[str, Any]) -> dict[str, Any]:

@@ -296,3 +296,54 @@ def test_a_project_id_shaped_like_a_path_never_becomes_one(
     assert not any(p.name == "ESCAPED" or p.name == "x" for p in tmp_path.rglob("*"))
     assert not list(capture.rglob("*.json")) and not corpus.db.exists()
     assert not [e for e in api.log if "ESCAPED" in e.path or "/x/" in e.path]
+
+
+def test_a_report_that_cannot_be_written_commits_nothing(corpus: Corpus) -> None:
+    """`--report` in a read-only folder used to exit 2 after the database had committed."""
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    body = corpus.read("usage_completions/basic")
+    body["data"][0]["results"][0]["input_tokens"] += 1
+    corpus.write("usage_completions/basic", 1, body)
+    locked = corpus.root / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        result = corpus.replay("--report", str(locked / "report.json"))
+    finally:
+        locked.chmod(0o700)
+    if os.geteuid() == 0:  # root writes anywhere: the folder is not read-only to it
+        pytest.skip("running as root: a read-only folder cannot be made")
+    assert result.code == 2 and "cannot write report" in result.err
+    assert "the database was not changed" in result.err
+    assert db_contents(corpus.db) == before
+    assert list(locked.iterdir()) == []
+
+
+def test_a_report_into_an_unwritable_path_commits_nothing_even_as_root(corpus: Corpus) -> None:
+    """A report path under a regular file cannot be created by anyone, root included."""
+    assert corpus.replay().code == 0
+    before = db_contents(corpus.db)
+    body = corpus.read("usage_completions/basic")
+    body["data"][0]["results"][0]["input_tokens"] += 1
+    corpus.write("usage_completions/basic", 1, body)
+    blocker = corpus.root / "blocker"
+    blocker.write_text("a file, not a folder")
+    result = corpus.replay("--report", str(blocker / "report.json"))
+    assert result.code == 2 and "cannot write report" in result.err, result.err
+    assert db_contents(corpus.db) == before
+
+
+def test_report_and_database_naming_one_file_is_refused(corpus: Corpus) -> None:
+    """`--report` naming the database file used to overwrite it with JSON."""
+    assert corpus.replay().code == 0
+    before = corpus.db.read_bytes()
+    result = corpus.replay("--report", str(corpus.db))
+    assert result.code == 2 and "--report and --db both name" in result.err
+    assert corpus.db.read_bytes() == before
+
+
+def test_a_committed_run_has_its_report_and_no_temporary_file(corpus: Corpus) -> None:
+    assert corpus.replay().code == 0
+    assert corpus.report_json()["endpoints"]
+    assert [p.name for p in corpus.report.parent.iterdir() if p.name.endswith(".tmp")] == []

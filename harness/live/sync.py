@@ -293,21 +293,31 @@ def capture(loaded: pipeline.Loaded, root: Path) -> None:
 
 
 def sync(
-    options: SyncOptions, client: AdminClient, on_page: OnPage | None = None
+    options: SyncOptions,
+    client: AdminClient,
+    on_page: OnPage | None = None,
+    on_report: pipeline.OnReport | None = None,
 ) -> pipeline.ReplayResult:
     now = options.now or datetime.now(UTC)
     loaded = fetch_all(client, options, now, on_page)
     if options.capture is not None:
         capture(loaded, options.capture)
     prepared = pipeline.prepare_loaded(loaded, options.allow_list, now)
-    result = pipeline.ingest(prepared, options.db, now, options.upsert_mode, strict=options.strict)
-    result.report["sync"] = {
+    section = {
         "since": times.iso(options.since),
         "until": times.iso(options.until),
         "lookbackDays": options.lookback_days,
         "partialBuckets": _partial(loaded, now),
     }
-    return result
+    return pipeline.ingest(
+        prepared,
+        options.db,
+        now,
+        options.upsert_mode,
+        strict=options.strict,
+        extra={"sync": section},
+        on_report=on_report,
+    )
 
 
 def _partial(loaded: pipeline.Loaded, now: datetime) -> dict[str, list[dict[str, int]]]:

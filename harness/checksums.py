@@ -124,9 +124,9 @@ class Verification:
         self._todo = sorted(
             (rel, d) for rel, d in self._entries.items() if rel not in self._outside
         )
-        # What each verified file was when it was hashed (stamp()): what the engines read
-        # later must still be that file (still_verified()).
-        self.stamps: dict[str, Stamp] = {}
+        # What each verified file was when it was hashed, by (device, inode): what the engines
+        # read later must still be that file (still_verified()).
+        self.stamps: dict[tuple[int, int], Stamp] = {}
         self._claimed = 0
         self._finished = False
         self._lock = threading.Lock()
@@ -158,7 +158,7 @@ class Verification:
             return
         if self._inspect is not None:
             self._inspect(path, data, size)
-        self.stamps[os.path.realpath(path)] = stamp
+        self.stamps[stamp[:2]] = stamp  # by device and inode: however the path is spelled
         self._outcome[rel] = (None, size)
 
     def start(self) -> Verification:
@@ -241,21 +241,22 @@ def _outside(entries: dict[str, str], manifest: Path, fixtures_dir: Path) -> dic
     return found
 
 
-def still_verified(stamps: dict[str, Stamp], files: list[Path]) -> None:
-    """Raise ChecksumError for each of ``files`` that is not the file verified: changed,
-    replaced or removed since its checksum was checked, or never checked at all."""
+def still_verified(stamps: dict[tuple[int, int], Stamp], files: list[Path]) -> None:
+    """Raise ChecksumError for each of ``files`` that is not a file verified: changed, replaced
+    or removed since its checksum was checked, or never checked at all."""
     problems = []
     for path in files:
-        key = os.path.realpath(path)
         try:
-            now: Stamp | None = stamp_of(os.stat(key))
+            now: Stamp | None = stamp_of(os.stat(path))
         except OSError:
             now = None
-        if key not in stamps:
-            problems.append(Problem("was read but is not listed in the manifest", file=str(path)))
-        elif now != stamps[key]:
+        if now is None or stamps.get(now[:2]) != now:
             problems.append(
-                Problem("changed while harness was reading it; nothing was written", file=str(path))
+                Problem(
+                    "is not the file whose checksum was verified (changed, replaced or never "
+                    "listed); nothing was written",
+                    file=str(path),
+                )
             )
     if problems:
         raise ChecksumError.of(

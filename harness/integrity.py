@@ -236,16 +236,16 @@ def _ids_table(endpoint: Endpoint) -> str:
 
 def _any_ids(con: duckdb.DuckDBPyConnection, probes: list[tuple[Endpoint, str]]) -> list[bool]:
     """For each (endpoint, where): whether a distinct value reference_ids() took matches
-    ``where`` (over ``s``). One query for all: each probe is cheap, a round trip is not."""
+    ``where`` (over ``s``). One query for all: each probe is cheap, a round trip is not, and
+    DuckDB plans a union of probes faster than a row of EXISTS subqueries."""
     if not probes:
         return []
-    flags = ", ".join(
-        f"EXISTS (SELECT 1 FROM {_ids_table(endpoint)} s WHERE {where})"
-        for endpoint, where in probes
+    union = " UNION ALL ".join(
+        f"(SELECT {n} FROM {_ids_table(endpoint)} s WHERE {where} LIMIT 1)"
+        for n, (endpoint, where) in enumerate(probes)
     )
-    row = one(con.execute(f"SELECT {flags}"))
-    assert row is not None
-    return [bool(flag) for flag in row]
+    found = {int(row[0]) for row in con.execute(union).fetchall()}
+    return [n in found for n in range(len(probes))]
 
 
 def reference_ids(con: duckdb.DuckDBPyConnection, staged: Iterable[Endpoint]) -> None:

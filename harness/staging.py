@@ -10,7 +10,6 @@ never touches the database file.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -92,7 +91,9 @@ def prepare(
     return prepared
 
 
-def _still_verified(selected: list[Scenario], stamps: dict[str, checksums.Stamp]) -> None:
+def _still_verified(
+    selected: list[Scenario], stamps: dict[tuple[int, int], checksums.Stamp]
+) -> None:
     """Every file the engines read is the file whose checksum was verified: unchanged since
     (checksums.still_verified), and the one discovery saw before any engine read it (the
     checksums are computed beside the engines: a file forged for the read and restored before
@@ -111,7 +112,7 @@ def _still_verified(selected: list[Scenario], stamps: dict[str, checksums.Stamp]
     swapped = [
         Problem("changed while harness was reading it; nothing was written", file=str(path))
         for path, stamp in seen
-        if stamp is None or stamps.get(os.path.realpath(path)) != stamp
+        if stamp is None or stamps.get((stamp[0], stamp[1])) != stamp
     ]
     if swapped:
         raise ChecksumError.of(
@@ -209,8 +210,9 @@ def _prepared(
     fail-fast project check and, inside the transaction, by the foreign-key checks; the
     endpoints in ``have_ids`` took theirs already)."""
     integrity.reference_ids(con, [REGISTRY[n] for n in staged.stats if n not in (have_ids or [])])
+    found = drift.drift(con, [REGISTRY[name] for name in staged.stats])
     for name, figures in staged.stats.items():
-        figures.drift = drift.drift(con, REGISTRY[name])
+        figures.drift = found[name]
     prepared = Prepared(con, staged, estimate.cost_estimate(con), files)
     if allow_list:
         prepared.allowed = integrity.load_allow_list(allow_list)

@@ -19,6 +19,9 @@ from harness.live.server import AdminApiServer, serving
 from harness.live.throttle import TokenBucket
 from helpers import NOW, REPO, Corpus, Result, db_contents
 
+# Several syncs (or a sync and a replay) compared: in the gate, out of the quick loop.
+SEVERAL_RUNS = pytest.mark.slow
+
 
 @pytest.fixture
 def api(corpus: Corpus) -> Iterator[AdminApiServer]:
@@ -33,6 +36,7 @@ def fast_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("OPENAI_ADMIN_MAX_BURST", "20")
 
 
+@SEVERAL_RUNS
 def test_served_replay_equals_the_direct_replay(corpus: Corpus) -> None:
     assert corpus.replay().code == 0
     direct_report, direct_tables = corpus.report.read_bytes(), db_contents(corpus.db)
@@ -125,6 +129,7 @@ def test_array_parameters_in_either_form(corpus: Corpus, api: AdminApiServer) ->
     assert "usage_embeddings" not in corpus.report_json()["endpoints"]
 
 
+@SEVERAL_RUNS
 def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
     corpus: Corpus, api: AdminApiServer
 ) -> None:
@@ -138,6 +143,7 @@ def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
     assert writes["inserted"] == 0
 
 
+@SEVERAL_RUNS
 def test_the_audit_log_is_read_by_effective_at_from_its_cursor(
     corpus: Corpus, api: AdminApiServer
 ) -> None:
@@ -156,6 +162,7 @@ def test_the_audit_log_is_read_by_effective_at_from_its_cursor(
     assert again[0]["effective_at[gte]"] == [str(until - 2 * 86400)]
 
 
+@SEVERAL_RUNS
 def test_dangling_references_warn_in_sync_and_fail_with_strict(
     corpus: Corpus, api: AdminApiServer
 ) -> None:
@@ -199,6 +206,7 @@ def test_the_open_bucket_is_marked_partial(
     }
 
 
+@SEVERAL_RUNS
 def test_sync_can_capture_a_corpus_that_replays(corpus: Corpus, api: AdminApiServer) -> None:
     captured = corpus.root / "captured"
     assert _sync(corpus, api, "--capture", str(captured)) == 0

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from . import checksums, endpoints, jsontext, paths, times
+from . import checksums, endpoints, jsontext, paths, schema, times
 from .errors import ArgumentError, LayoutError, MalformedJSONError, PathError, Problem
 from .models import Page, Request, Scenario
 
@@ -101,6 +101,49 @@ def _page_files(directory: Path) -> tuple[tuple[Path, ...], list[Problem]]:
     return tuple(numbered[n] for n in sorted(numbered)), problems
 
 
+_WINDOW_KEYS = ("start_time", "end_time", "effective_at[gte]", "effective_at[lt]")
+
+
+def _query_problems(query: dict[str, Any], file: str) -> list[Problem]:
+    """What in a request.json's query no request could have sent: a window that is not a
+    time in Unix seconds, a grouping that is not a list of names."""
+    found = []
+    for key in _WINDOW_KEYS:
+        value = query.get(key)
+        if value is None:
+            continue
+        number = int(value) if isinstance(value, str) and value.isdigit() else value
+        if type(number) is not int or not 0 <= number <= schema.LAST_SECOND:
+            found.append(
+                Problem(
+                    f"{key} must be a time in Unix seconds (0 to {schema.LAST_SECOND}), "
+                    f"not {json.dumps(value)[:60]}",
+                    file=file,
+                    pointer=f"/query/{key}",
+                )
+            )
+    group_by = query.get("group_by")
+    if group_by is not None and not (
+        isinstance(group_by, str)
+        or (isinstance(group_by, list) and all(isinstance(g, str) for g in group_by))
+    ):
+        found.append(
+            Problem(
+                f"group_by must be a name or a list of names, not {json.dumps(group_by)[:60]}",
+                file=file,
+                pointer="/query/group_by",
+            )
+        )
+    width = query.get("bucket_width")
+    if width is not None and not isinstance(width, str):
+        found.append(
+            Problem(
+                "bucket_width must be text (1m, 1h or 1d)", file=file, pointer="/query/bucket_width"
+            )
+        )
+    return found
+
+
 def _request(path: Path, problems: list[Problem]) -> tuple[Request | None, checksums.Stamp]:
     data, stamp = read_stamped(path)
     return _request_of(path, parse_json(path, data), problems), stamp
@@ -126,6 +169,10 @@ def _request_of(path: Path, body: Any, problems: list[Problem]) -> Request | Non
                 pointer="/recorded_at",
             )
         )
+        return None
+    bad = _query_problems(body["query"], str(path))
+    if bad:
+        problems += bad
         return None
     source = body.get("source", "recorded")
     if source not in SOURCES:

@@ -23,6 +23,9 @@ SCHEMA_ID = "urn:harness:schema:{name}"
 BUCKET_KEYS = frozenset({"object", "start_time", "end_time", "results"})
 # What a BIGINT column holds: a larger integer is refused here, not by the database mid-ingest.
 COUNT = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+# A time, in Unix seconds, that a TIMESTAMPTZ column can hold: up to 9999-12-31T23:59:59Z.
+LAST_SECOND = 253402300799
+TIME = {"type": "integer", "minimum": 0, "maximum": LAST_SECOND}
 # What a DECIMAL(38,18) column holds: 20 digits before the point.
 MONEY_LIMIT = 10**20
 
@@ -51,7 +54,9 @@ def _field_schema(f: Field) -> dict[str, Any]:
                 "currency": {"type": ["string", "null"], "minLength": 1},
             },
         }
-    elif f.type in ("timestamp", "integer"):
+    elif f.type == "timestamp":
+        base = dict(TIME)
+    elif f.type == "integer":
         base = dict(COUNT)
     elif f.type == "json":
         base = {"type": ["object", "array"]}
@@ -129,8 +134,8 @@ def page_schema(endpoint: Endpoint) -> dict[str, Any]:
                     "required": ["object", "start_time", "end_time", "results"],
                     "properties": {
                         "object": {"const": "bucket"},
-                        "start_time": COUNT,
-                        "end_time": COUNT,
+                        "start_time": TIME,
+                        "end_time": TIME,
                         "results": {"type": "array", "items": {"$ref": "#/$defs/result"}},
                     },
                 },

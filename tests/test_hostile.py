@@ -349,3 +349,116 @@ def test_a_committed_run_has_its_report_and_no_temporary_file(corpus: Corpus) ->
     assert corpus.replay().code == 0
     assert corpus.report_json()["endpoints"]
     assert [p.name for p in corpus.report.parent.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def _edit_page(scenario: str, path: tuple[str | int, ...], raw: str) -> Callable[[Corpus], None]:
+    """Set the value at ``path`` of page-001 of ``scenario`` to the JSON text ``raw``."""
+
+    def edit(corpus: Corpus) -> None:
+        body = corpus.read(scenario)
+        node = body
+        for part in path[:-1]:
+            node = node[part]
+        node[path[-1]] = "__RAW__"
+        corpus.page(scenario).write_text(json.dumps(body).replace('"__RAW__"', raw))
+        corpus.rehash()
+
+    return edit
+
+
+def _edit_request(key: str, value: object) -> Callable[[Corpus], None]:
+    def edit(corpus: Corpus) -> None:
+        path = corpus.fixtures / "usage_images" / "daily" / "request.json"
+        body = json.loads(path.read_text())
+        if key == "recorded_at":
+            body[key] = value
+        else:
+            body["query"][key] = value
+        path.write_text(json.dumps(body))
+        corpus.rehash()
+
+    return edit
+
+
+def _nested_request(corpus: Corpus) -> None:
+    path = corpus.fixtures / "usage_images" / "daily" / "request.json"
+    text = path.read_text().rstrip().removesuffix("}")
+    path.write_text(text + ', "deep": ' + "[" * 10_000 + "]" * 10_000 + "}\n")
+    corpus.rehash()
+
+
+BAD_VALUES = {
+    "amount value 1e400": (
+        _edit_page("costs/basic", ("data", 0, "results", 0, "amount", "value"), "1e400"),
+        "SchemaError",
+        "costs/basic/page-001.json at /data/0/results/0/amount/value",
+    ),
+    "amount value 1e21, beyond DECIMAL(38,18)": (
+        _edit_page("costs/basic", ("data", 0, "results", 0, "amount", "value"), "1e21"),
+        "SchemaError",
+        "costs/basic/page-001.json at /data/0/results/0/amount/value",
+    ),
+    "created_at 2^62, beyond TIMESTAMP": (
+        _edit_page("projects/all", ("data", 0, "created_at"), str(2**62)),
+        "SchemaError",
+        "projects/all/page-001.json at /data/0/created_at",
+    ),
+    "bucket start_time 2^62": (
+        _edit_page("usage_images/daily", ("data", 0, "start_time"), str(2**62)),
+        "SchemaError",
+        "usage_images/daily/page-001.json at /data/0/start_time",
+    ),
+    "a lone surrogate escape": (
+        _edit_page("usage_images/daily", ("data", 0, "results", 0, "model"), '"\\ud800"'),
+        "MalformedJSONError",
+        "usage_images/daily/page-001.json",
+    ),
+    "start_time as text": (
+        _edit_request("start_time", "abc"),
+        "LayoutError",
+        "daily/request.json at /query/start_time",
+    ),
+    "start_time as a list": (
+        _edit_request("start_time", [1, 2]),
+        "LayoutError",
+        "daily/request.json at /query/start_time",
+    ),
+    "group_by holding a list and a number": (
+        _edit_request("group_by", [["project_id"], 3]),
+        "LayoutError",
+        "daily/request.json at /query/group_by",
+    ),
+    "a window at 1e13 seconds": (
+        _edit_request("end_time", 10**13),
+        "LayoutError",
+        "daily/request.json at /query/end_time",
+    ),
+    "recorded_at past the year 9999": (
+        _edit_request("recorded_at", "+10000-01-01T00:00:00Z"),
+        "LayoutError",
+        "daily/request.json at /recorded_at",
+    ),
+    "request.json nested 10,000 levels deep": (
+        _nested_request,
+        "MalformedJSONError",
+        "usage_images/daily/request.json",
+    ),
+}
+
+
+@pytest.mark.parametrize("engine_floor", ["0", "999999999"], ids=["sql", "reference"])
+@pytest.mark.parametrize("case", list(BAD_VALUES))
+def test_every_bad_value_is_input_named_with_its_file(
+    populated: Corpus, monkeypatch: pytest.MonkeyPatch, case: str, engine_floor: str
+) -> None:
+    """Each used to exit 2 ("harness cannot run") without naming the culprit."""
+    edit, error_class, where = BAD_VALUES[case]
+    corpus = populated
+    before = db_contents(corpus.db)
+    edit(corpus)
+    monkeypatch.setenv("HARNESS_SQL_MIN_BYTES", engine_floor)
+    result = corpus.replay()
+    assert result.code == 1, result.err
+    assert error_class in result.err and where in result.err, result.err
+    assert "harness defect" not in result.err and "Traceback" not in result.err
+    assert db_contents(corpus.db) == before

@@ -45,12 +45,13 @@ import msgspec
 
 from ...endpoints import Endpoint, Field
 from ...models import Scenario, canonical_json
-from ...schema import MONEY_LIMIT
+from ...schema import LAST_SECOND, MONEY_LIMIT
 from .read import file_key
 
 # What a BIGINT column holds, and what the schema allows a count or a time (schema.COUNT).
 _COUNT = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
-_TYPES: dict[str, Any] = {"integer": _COUNT, "timestamp": _COUNT, "boolean": bool, "number": float}
+_TIME = Annotated[int, msgspec.Meta(ge=0, le=LAST_SECOND)]  # schema.TIME
+_TYPES: dict[str, Any] = {"integer": _COUNT, "timestamp": _TIME, "boolean": bool, "number": float}
 
 
 class _Amount(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -108,8 +109,8 @@ def page_type(endpoint: Endpoint, extra: tuple[str, ...] = ()) -> type:
         f"{endpoint.name}_bucket",
         [
             ("object", Literal["bucket"]),
-            ("start_time", _COUNT),
-            ("end_time", _COUNT),
+            ("start_time", _TIME),
+            ("end_time", _TIME),
             ("results", list[result]),  # type: ignore[valid-type]
         ],
         forbid_unknown_fields=True,

@@ -215,8 +215,7 @@ def ingest(
     With ``strict=False`` (a live sync), dangling references are reported as warnings instead
     of failing the run: history can legitimately name deleted keys or users.
     """
-    existed = db.exists()
-    from_template = not existed and template.create(db)
+    created, from_template = template.create(db)
     con = prepared.con
     committed = False
     try:
@@ -245,7 +244,7 @@ def ingest(
                 _rollback(con)
     finally:
         con.close()
-        if not committed and not existed:
+        if not committed and created:  # only the run that created a file removes it
             _remove_new_database(db)
     return ReplayResult(built, prepared.staged.runs, prepared.checksum_files, applied)
 

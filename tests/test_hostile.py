@@ -462,3 +462,18 @@ def test_every_bad_value_is_input_named_with_its_file(
     assert error_class in result.err and where in result.err, result.err
     assert "harness defect" not in result.err and "Traceback" not in result.err
     assert db_contents(corpus.db) == before
+
+
+def test_a_run_that_did_not_create_the_database_never_removes_it(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lost race, made deterministic: the path is taken (here by a link to where another
+    run's file will be) between this run's look and its attach. This run then fails inside
+    its transaction; the file is not its own, and it stays."""
+    elsewhere = corpus.root / "winner.duckdb"
+    corpus.db.parent.mkdir(parents=True, exist_ok=True)
+    corpus.db.symlink_to(elsewhere)  # does not exist yet: the path looks free
+    monkeypatch.setenv("HARNESS_FAIL_AT", "after-migrate")
+    result = corpus.replay()
+    assert result.code == 2 and "FaultInjected" in result.err
+    assert corpus.db.is_symlink() and elsewhere.exists()

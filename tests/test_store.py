@@ -409,8 +409,8 @@ def test_the_template_is_never_copied_over_an_existing_file(tmp_path: Path) -> N
 
     existing = tmp_path / "db.duckdb"
     existing.write_bytes(b"not ours")
-    assert template.create(existing) is False
+    assert template.create(existing) == (False, False)
     assert existing.read_bytes() == b"not ours"
     fresh = tmp_path / "new.duckdb"
-    assert template.create(fresh) is True and fresh.stat().st_size > 0
+    assert template.create(fresh) == (True, True) and fresh.stat().st_size > 0
     assert not list(tmp_path.glob(".*.new"))  # the private copy is gone

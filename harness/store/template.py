@@ -53,19 +53,28 @@ def _template() -> Path:
     return path
 
 
-def create(db: Path) -> bool:
-    """Create ``db`` as a copy of the template; False if a file is already there (or appeared
-    meanwhile), or the template cannot be made: the run then migrates as usual."""
+def create(db: Path) -> tuple[bool, bool]:
+    """Create ``db`` if no file is there: (whether this run created it, whether it is the
+    migrated template's copy). The file appears whole and only where none was (a hard link
+    from a private copy, which fails if another run created the path first), so a run knows
+    the file is its own: only its creator ever removes a new database (pipeline.ingest).
+    Where the template cannot be made, the copy is of an empty database, migrated as usual."""
     if db.exists():
-        return False
+        return False, False
     try:
-        template = _template()
-        private = db.with_name(f".{db.name}.{os.getpid()}.new")
-        shutil.copyfile(template, private)
+        source: Path | None = _template()
+    except (OSError, duckdb.Error):
+        source = None
+    private = db.with_name(f".{db.name}.{os.getpid()}.new")
+    try:
+        if source is not None:
+            shutil.copyfile(source, private)
+        else:
+            duckdb.connect(str(private)).close()  # a database file of this run's own
         try:
             os.link(private, db)  # fails if another run created db first
         finally:
             private.unlink(missing_ok=True)
     except (OSError, duckdb.Error):
-        return False
-    return True
+        return False, False
+    return True, source is not None

@@ -83,3 +83,38 @@ def test_sigkill_in_the_middle_of_ingest_recovers(corpus: Corpus) -> None:
     assert con.execute(
         "SELECT sum(output_tokens) FROM usage_completions WHERE source_scenario = 'multipage'"
     ).fetchone() == (6301,)
+
+
+def test_concurrent_first_replays_never_delete_the_winners_database(corpus: Corpus) -> None:
+    """Three replays into one new --db path at once (the first run of a schedule): whichever
+    fail to get the file, the database of a run that exits 0 exists afterwards. The run that
+    lost used to remove "its" new file, which was the winner's."""
+    for attempt in range(4):
+        db = corpus.root / f"race-{attempt}.duckdb"
+        runs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "harness",
+                    "replay",
+                    "--fixtures",
+                    str(corpus.fixtures),
+                    "--db",
+                    str(db),
+                    "--report",
+                    str(corpus.root / f"r-{attempt}-{n}.json"),
+                    "--json",
+                ],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+            )
+            for n in range(3)
+        ]
+        codes = [run.wait(timeout=120) for run in runs]
+        for run in runs:
+            assert run.stderr is not None
+            run.stderr.close()
+        assert 0 in codes, codes
+        assert db.exists(), (attempt, codes)
+        assert set(codes) <= {0, 2}

@@ -15,10 +15,28 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import paths
-from .errors import ChecksumError, PathError, Problem
+from .errors import ArgumentError, ChecksumError, PathError, Problem
 
 LINE = re.compile(r"^([0-9a-fA-F]{64}) [ *](.+)$")
 REWRITE_HINT = "if the change is intentional, run `harness checksums --write`"
+
+
+MAX_PAGE_ENV = "HARNESS_MAX_PAGE_BYTES"
+# Above what the API sends for its largest page (1,440 one-minute buckets of many groups).
+MAX_PAGE_BYTES = 256 * 1024 * 1024
+
+
+def max_page_bytes() -> int:
+    """The largest page file harness reads: HARNESS_MAX_PAGE_BYTES, or 256 MiB."""
+    value = os.environ.get(MAX_PAGE_ENV, "").strip()
+    if not value:
+        return MAX_PAGE_BYTES
+    if not value.isdigit() or int(value) == 0:
+        raise ArgumentError(
+            f"{MAX_PAGE_ENV}={value!r} is not a positive whole number of bytes",
+            hint=f"unset it for the default ({MAX_PAGE_BYTES})",
+        )
+    return int(value)
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,10 @@ def _read(path: Path) -> tuple[bytearray, int, Stamp]:
                 view = memoryview(buffer)
 
 
+def _mismatch(actual: str, expected: str, rel: str) -> Problem:
+    return Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
+
+
 def _fixture_files(fixtures_dir: Path) -> list[Path]:
     if not fixtures_dir.is_dir():
         raise PathError(f"fixtures folder {fixtures_dir} does not exist")
@@ -117,10 +139,16 @@ class Verification:
     back): a file that thread has claimed but not finished is checked again.
     """
 
-    def __init__(self, manifest: Path, fixtures_dir: Path, inspect: Inspect | None = None):
+    def __init__(
+        self,
+        manifest: Path,
+        fixtures_dir: Path,
+        inspect: Inspect | None = None,
+    ):
         self._manifest, self._fixtures, self._inspect = manifest, fixtures_dir, inspect
         self._entries = read_manifest(manifest)
         self._outside = _outside(self._entries, manifest, fixtures_dir)
+        self.most = max_page_bytes()  # a larger file is hashed as a stream, never held whole
         self._todo = sorted(
             (rel, d) for rel, d in self._entries.items() if rel not in self._outside
         )
@@ -146,6 +174,11 @@ class Verification:
             self._outcome[rel] = (Problem("listed in the manifest but missing", file=rel), 0)
             return
         try:
+            if path.stat().st_size > self.most:  # hashed as a stream, never held whole
+                actual, size = digest(path), path.stat().st_size
+                problem = None if actual == expected else _mismatch(actual, expected, rel)
+                self._outcome[rel] = (problem, size)  # discovery refuses the page itself
+                return
             data, size, stamp = _read(path)
         except OSError as exc:
             self._outcome[rel] = (Problem(f"cannot be read: {exc.strerror}", file=rel), 0)
@@ -153,8 +186,7 @@ class Verification:
         with memoryview(data) as view:
             actual = hashlib.sha256(view[:size]).hexdigest()
         if actual != expected:
-            problem = Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
-            self._outcome[rel] = (problem, size)
+            self._outcome[rel] = (_mismatch(actual, expected, rel), size)
             return
         if self._inspect is not None:
             self._inspect(path, data, size)

@@ -200,6 +200,22 @@ def _folders(parent: Path) -> list[Path]:
     return sorted(p for p in parent.iterdir() if p.is_dir() and not p.name.startswith("."))
 
 
+def _too_large(
+    pages: tuple[Path, ...], stamps: tuple[checksums.Stamp | None, ...], most: int
+) -> list[Problem]:
+    """A page larger than ``most`` bytes is refused before anything reads it: a page that size
+    is not one the API sent, and reading it would hold it whole in memory."""
+    return [
+        Problem(
+            f"is {stamp[2]:,} bytes, above the {most:,} bytes of {checksums.MAX_PAGE_ENV}",
+            file=str(path),
+            page=path.name,
+        )
+        for path, stamp in zip(pages, stamps, strict=True)
+        if stamp is not None and stamp[2] > most
+    ]
+
+
 def _stamp(path: Path) -> checksums.Stamp | None:
     try:
         return checksums.stamp_of(os.stat(path))
@@ -225,6 +241,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
     problems: list[Problem] = []
     scenarios: list[Scenario] = []
     root = fixtures_dir.resolve()
+    most = checksums.max_page_bytes()
     for endpoint_dir in _folders(fixtures_dir):
         if not paths.inside(endpoint_dir, root):
             problems.append(_leaves(endpoint_dir))
@@ -276,6 +293,8 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
                         file=str(scenario_dir),
                     )
                 )
+            page_stamps = tuple(map(_stamp, pages))
+            problems += _too_large(pages, page_stamps, most)
             scenarios.append(
                 Scenario(
                     endpoint,
@@ -285,7 +304,7 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
                     pages,
                     project_id,
                     stamp,
-                    tuple(map(_stamp, pages)),
+                    page_stamps,
                 )
             )
     if problems:

@@ -477,3 +477,22 @@ def test_a_run_that_did_not_create_the_database_never_removes_it(
     result = corpus.replay()
     assert result.code == 2 and "FaultInjected" in result.err
     assert corpus.db.is_symlink() and elsewhere.exists()
+
+
+def test_a_page_above_the_size_limit_is_refused_unread(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A single huge page used to exit 2 at 1.35 GB resident. Above HARNESS_MAX_PAGE_BYTES it
+    is refused (exit 1, the file and the limit named) before any engine reads it; its checksum
+    is computed as a stream (``bench/`` holds the 200 MB case)."""
+    page = corpus.page("usage_completions/multipage", 2)
+    limit = page.stat().st_size - 1
+    monkeypatch.setenv("HARNESS_MAX_PAGE_BYTES", str(limit))
+    result = corpus.replay()
+    assert result.code == 1, result.err
+    assert "usage_completions/multipage/page-002.json" in result.err
+    assert f"above the {limit:,} bytes of HARNESS_MAX_PAGE_BYTES" in result.err
+    assert not corpus.db.exists()
+    monkeypatch.setenv("HARNESS_MAX_PAGE_BYTES", "0")
+    refused = corpus.replay()
+    assert refused.code == 2 and "not a positive whole number" in refused.err

@@ -2,10 +2,14 @@
 
 Routing: the path picks the endpoint (and project); the query, less ``page``/``after``, picks the
 scenario whose request.json made the same request (``group_by=`` and ``group_by[]=`` alike).
-A query no scenario made exactly is answered from the scenario of that endpoint whose window
-overlaps it best, or with an empty page, so ``harness sync`` can run against it. Like the real
-API it answers 400 to an over-limit ``limit``, a ``group_by`` the endpoint does not support, and
-the user and service-account lists of an archived project. Pages are served byte for byte.
+A list query other than the capture's own is answered from the captured items as the API pages
+any list: after any item's id (an empty page after the last, 400 for an unknown id), at any
+limit, archived projects only with ``include_archived=true``. A usage or costs query no scenario
+made exactly is answered from the scenario of that endpoint whose window overlaps it best, or
+with an empty page, so ``harness sync`` can run against it. Like the real API it answers 400 to
+a missing or malformed ``start_time``, an over-limit ``limit``, a ``group_by`` the endpoint does
+not support, and the user and service-account lists of an archived project. A capture's own
+request is served byte for byte.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -56,6 +60,7 @@ class _Chain:
     pages: list[bytes]
     cursors: dict[str, int]  # cursor -> index of the page it asks for
     query: dict[str, Any]  # normalized request query
+    items: list[dict[str, Any]] = field(default_factory=list)  # a list's items, in order
 
 
 def _normalize(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:
@@ -90,11 +95,13 @@ class Corpus:
                 for i, p in enumerate(pages)
                 if p.body.get("has_more") and (cursor := next_cursor(bucketed, p.body)) is not None
             }
+            items = [] if bucketed else [i for p in pages for i in p.body.get("data") or []]
             chain = _Chain(
                 scenario,
                 [data for _, data in read],
                 cursors,
                 _normalize(scenario.request.query),
+                items,
             )
             corpus.chains.setdefault((scenario.endpoint.name, scenario.project_id), []).append(
                 chain
@@ -155,6 +162,48 @@ def _empty(endpoint: Endpoint) -> bytes:
     return json.dumps(
         {"object": "list", "data": [], "first_id": None, "last_id": None, "has_more": False}
     ).encode()
+
+
+_EFFECTIVE_AT: dict[str, Callable[[int, int], bool]] = {
+    "gte": lambda at, bound: at >= bound,
+    "gt": lambda at, bound: at > bound,
+    "lte": lambda at, bound: at <= bound,
+    "lt": lambda at, bound: at < bound,
+}
+
+
+def _listed(
+    endpoint: Endpoint, chain: _Chain, query: dict[str, Any], after: str | None
+) -> tuple[int, bytes]:
+    """A list page made from the captured items: those after the item ``after`` (an empty
+    page after the last one; 400 for an id the list does not hold), at most ``limit`` of
+    them; archived projects only with ``include_archived=true``, as the API lists them."""
+    items = chain.items
+    if endpoint.name == "projects" and query.get("include_archived") != "true":
+        items = [i for i in items if not endpoints.project_archived(i)]
+    if endpoint.name == "audit_logs":  # effective_at[gte|gt|lte|lt]: Unix seconds
+        for bound, keep in _EFFECTIVE_AT.items():
+            value = query.get(f"effective_at[{bound}]")
+            if value is not None:
+                if not value.isdigit():
+                    return _error(400, f"Invalid effective_at[{bound}] {value!r}", "effective_at")
+                items = [i for i in items if keep(int(i.get("effective_at") or 0), int(value))]
+    start = 0
+    if after is not None:
+        ids = [i.get("id") for i in items]
+        if after not in ids:
+            return _error(400, f"Invalid after cursor {after!r}: no such object", "after")
+        start = ids.index(after) + 1
+    limit = int(query.get("limit") or min(20, endpoint.max_limit))
+    page = items[start : start + limit]
+    body = {
+        "object": "list",
+        "data": page,
+        "first_id": page[0].get("id") if page else None,
+        "last_id": page[-1].get("id") if page else None,
+        "has_more": start + limit < len(items),
+    }
+    return 200, json.dumps(body).encode()
 
 
 def _clipped(page: bytes, query: dict[str, Any]) -> bytes:
@@ -224,6 +273,10 @@ class AdminApiServer(ThreadingHTTPServer):
         if chain is None:
             return 200, _empty(endpoint), {}
         index = 0 if cursor is None else chain.cursors.get(str(cursor))
+        if not endpoint.bucketed and (chain.query != query or index is None):
+            # Not the capture's own request: the list answered from its items, as the API
+            # pages any list (after any item's id, at any limit).
+            return (*_listed(endpoint, chain, query, cursor), {})
         if index is None or index >= len(chain.pages):
             return (*_error(400, f"Invalid {cursor_key} cursor {cursor!r}", cursor_key), {})
         if endpoint.bucketed and chain.query != query:
@@ -237,6 +290,12 @@ class AdminApiServer(ThreadingHTTPServer):
             return _error(400, f"Project {project} is archived")
         limit = query.get("limit")
         if endpoint.bucketed:
+            for key in ("start_time", "end_time"):
+                value = query.get(key)
+                if value is None and key == "start_time":
+                    return _error(400, "Missing required parameter: 'start_time'", key)
+                if value is not None and not (isinstance(value, str) and value.isdigit()):
+                    return _error(400, f"Invalid {key} {value!r}: an integer is expected", key)
             width = query.get("bucket_width", "1d")
             widest = endpoint.page_limit(width)
             if widest is None:
@@ -249,7 +308,9 @@ class AdminApiServer(ThreadingHTTPServer):
                 )
         else:
             cap = endpoint.max_limit
-        if limit is not None and not (limit.isdigit() and 1 <= int(limit) <= cap):
+        if limit is not None and not (
+            isinstance(limit, str) and limit.isdigit() and 1 <= int(limit) <= cap
+        ):
             return _error(400, f"limit must be between 1 and {cap}", "limit")
         return None
 

@@ -1,0 +1,92 @@
+"""`harness serve` answers lists as the API pages them, and refuses malformed requests with the
+API's error body: never a dropped connection, never another query's data for a list."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from harness.live.server import AdminApiServer, serving
+from helpers import BASIC
+
+AUTH = {"Authorization": "Bearer sk-admin-test"}
+
+
+@pytest.fixture(scope="module")
+def api() -> Iterator[AdminApiServer]:
+    with serving(BASIC / "fixtures") as server:
+        yield server
+
+
+def _get(api: AdminApiServer, path: str, **params: Any) -> httpx.Response:
+    return httpx.get(f"{api.url}/v1/organization/{path}", params=params, headers=AUTH)
+
+
+def test_after_the_last_item_is_an_empty_page(api: AdminApiServer) -> None:
+    """dlt's cursor paginator asks once more after the final page: the API answers an empty
+    page there, where serve used to answer 400."""
+    whole = _get(api, "users", limit=20).json()
+    last = whole["data"][-1]["id"]
+    after = _get(api, "users", limit=20, after=last)
+    assert after.status_code == 200
+    assert after.json() == {
+        "object": "list",
+        "data": [],
+        "first_id": None,
+        "last_id": None,
+        "has_more": False,
+    }
+
+
+def test_an_unknown_after_is_a_400_with_the_apis_error_body(api: AdminApiServer) -> None:
+    answer = _get(api, "users", after="user_nobody")
+    assert answer.status_code == 400
+    assert answer.json()["error"]["param"] == "after"
+    assert "user_nobody" in answer.json()["error"]["message"]
+
+
+def test_any_limit_pages_through_every_item_once(api: AdminApiServer) -> None:
+    expected = [u["id"] for u in _get(api, "users", limit=100).json()["data"]]
+    seen, after = [], None
+    while True:
+        page = _get(api, "users", limit=1, **({"after": after} if after else {})).json()
+        seen += [u["id"] for u in page["data"]]
+        if not page["has_more"]:
+            break
+        after = page["last_id"]
+    assert seen == expected and len(expected) == 2
+
+
+def test_archived_projects_are_listed_only_when_asked_for(api: AdminApiServer) -> None:
+    every = {p["id"] for p in _get(api, "projects", include_archived="true").json()["data"]}
+    active = {p["id"] for p in _get(api, "projects").json()["data"]}
+    assert every == {"proj_abc123", "proj_xyz890"} and active == {"proj_abc123"}
+
+
+def test_the_audit_log_is_filtered_by_effective_at(api: AdminApiServer) -> None:
+    params = {"effective_at[gte]": 1759140000, "effective_at[lt]": 1759190400}
+    events = _get(api, "audit_logs", **params).json()["data"]
+    assert [e["id"] for e in events] == ["audit_log-abc002"]
+    bad = _get(api, "audit_logs", **{"effective_at[gte]": "yesterday"})
+    assert bad.status_code == 400
+
+
+@pytest.mark.parametrize(
+    ("params", "param"),
+    [
+        ({}, "start_time"),  # required by the API: serve used to answer 200
+        ({"start_time": "abc"}, "start_time"),  # used to drop the connection with a traceback
+        ({"start_time": 1759104000, "end_time": "soon"}, "end_time"),
+        ({"start_time": 1759104000, "limit": "many"}, "limit"),
+    ],
+)
+def test_a_malformed_usage_request_is_a_400_not_a_dropped_connection(
+    api: AdminApiServer, params: dict[str, Any], param: str
+) -> None:
+    answer = _get(api, "usage/completions", **params)
+    assert answer.status_code == 400
+    error = answer.json()["error"]
+    assert error["param"] == param and error["type"] == "invalid_request_error"

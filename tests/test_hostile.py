@@ -22,7 +22,7 @@ import pytest
 from harness import checksums, fixtures, redact, staging
 from harness.errors import ChecksumError
 from harness.live.server import serving
-from helpers import Corpus, db_contents
+from helpers import Corpus, Result, db_contents
 
 
 def _outside(tmp_path: Path) -> Path:
@@ -186,6 +186,22 @@ def _leaked(text: str) -> list[str]:
     return [material[i : i + 8] for i in range(len(material) - 7) if material[i : i + 8] in text]
 
 
+def _sync(corpus: Corpus, base_url: str, *extra: str) -> Result:
+    """One day's `harness sync` of ``corpus``'s database from ``base_url``."""
+    return corpus.cli(
+        "sync",
+        "--since",
+        "2025-09-29",
+        "--until",
+        "2025-09-30",
+        "--db",
+        str(corpus.db),
+        "--base-url",
+        base_url,
+        *extra,
+    )
+
+
 def _sync_against(corpus: Corpus, body: Callable[[str], bytes], key: str = KEY) -> str:
     handler = type("Handler", (_Echo,), {"body": staticmethod(body)})
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
@@ -193,17 +209,7 @@ def _sync_against(corpus: Corpus, body: Callable[[str], bytes], key: str = KEY) 
     thread.start()
     try:
         os.environ["OPENAI_ADMIN_KEY"] = key
-        result = corpus.cli(
-            "sync",
-            "--since",
-            "2025-09-29",
-            "--until",
-            "2025-09-30",
-            "--db",
-            str(corpus.db),
-            "--base-url",
-            f"http://127.0.0.1:{server.server_address[1]}",
-        )
+        result = _sync(corpus, f"http://127.0.0.1:{server.server_address[1]}")
     finally:
         del os.environ["OPENAI_ADMIN_KEY"]
         server.shutdown()
@@ -278,15 +284,8 @@ def test_a_project_id_shaped_like_a_path_never_becomes_one(
     capture = tmp_path / "deep" / "er" / "capture"
     monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
     with serving(corpus.fixtures) as api:
-        result = corpus.cli(
-            "sync",
-            "--since",
-            "2025-09-29",
-            "--until",
-            "2025-09-30",
-            "--db",
-            str(corpus.db),
-            "--base-url",
+        result = _sync(
+            corpus,
             api.url,
             "--capture",
             str(capture),

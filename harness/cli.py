@@ -188,6 +188,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--error-burst", type=int, default=1, metavar="K", help="500s per burst")
     p.add_argument("--delay-ms", type=float, default=0.0, help="delay before every answer")
+    p.add_argument(
+        "--require-key",
+        metavar="KEY",
+        help="the bearer key clients must send (default: a generated harness-local-... key, "
+        "printed in the banner; a key given here is never printed)",
+    )
     p.set_defaults(handler=commands.cmd_serve)
 
     p = sub.add_parser(

@@ -271,8 +271,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
         error_burst=args.error_burst,
         delay=args.delay_ms / 1000.0,
     )
-    with server.serving(args.fixtures, port=args.port, faults=faults) as srv:
-        console.print_lines([f"serving {args.fixtures} at {srv.url} (Ctrl-C stops)"])
+    key = args.require_key or server.local_key()
+    shown = "the one given with --require-key" if args.require_key else key
+    with server.serving(args.fixtures, port=args.port, faults=faults, key=key) as srv:
+        console.print_lines(
+            [
+                f"serving {args.fixtures} at {srv.url} (Ctrl-C stops)",
+                f"  base URL: {srv.url} (or {srv.url}/v1, as the openai SDK takes it)",
+                f"  key: {shown}",
+                f"  e.g. OPENAI_ADMIN_KEY={'...' if args.require_key else key} "
+                f"harness sync --base-url {srv.url} --since 2025-09-01 --until 2025-10-01",
+            ]
+        )
         try:
             while True:
                 time.sleep(3600)

@@ -9,7 +9,9 @@ from typing import Any
 import httpx
 import pytest
 
-from harness.live.server import AdminApiServer, serving
+from harness import redact
+from harness.errors import EnvironmentProblem
+from harness.live.server import AdminApiServer, local_key, serving
 from helpers import BASIC
 
 AUTH = {"Authorization": "Bearer sk-admin-test"}
@@ -90,3 +92,23 @@ def test_a_malformed_usage_request_is_a_400_not_a_dropped_connection(
     assert answer.status_code == 400
     error = answer.json()["error"]
     assert error["param"] == param and error["type"] == "invalid_request_error"
+
+
+def test_a_served_key_is_required_exactly() -> None:
+    key = local_key()
+    assert key.startswith("harness-local-") and redact.safe(f"Bearer {key}") == f"Bearer {key}"
+    with serving(BASIC / "fixtures", key=key) as server:
+        url = f"{server.url}/v1/organization/users"
+        assert httpx.get(url, headers={"Authorization": f"Bearer {key}"}).status_code == 200
+        for sent in ({"Authorization": "Bearer sk-admin-guess"}, {}):
+            refused = httpx.get(url, headers=sent)
+            assert refused.status_code == 401 and "error" in refused.json()
+
+
+def test_a_busy_port_is_the_machines_state_not_a_harness_defect() -> None:
+    with serving(BASIC / "fixtures") as first:
+        port = int(first.server_address[1])
+        with pytest.raises(EnvironmentProblem, match=f"cannot serve on 127.0.0.1:{port}") as raised:
+            with serving(BASIC / "fixtures", port=port):
+                pass
+    assert raised.value.exit_code == 2 and "--port 0" in (raised.value.hint or "")

@@ -268,3 +268,12 @@ def test_group_by_names_a_usage_endpoint_and_its_dimensions(
 ) -> None:
     result = _sync_run(corpus, api, "--group-by", value)
     assert result.code == 2 and "--group-by" in result.err
+
+
+def test_a_base_url_ending_in_v1_works_as_the_sdks_does(
+    corpus: Corpus, api: AdminApiServer
+) -> None:
+    """The openai SDK takes https://api.openai.com/v1; sync takes the same URL."""
+    assert _sync_run(corpus, api, "--base-url", f"{api.url}/v1").code == 0
+    assert all(entry.path.startswith("/v1/organization/") for entry in api.log)
+    assert not any(entry.path.startswith("/v1/v1/") for entry in api.log)

@@ -136,7 +136,8 @@ class AdminClient:
         if not api_key:
             raise ArgumentError("no admin key", hint="export OPENAI_ADMIN_KEY=sk-admin-...")
         self._key = api_key
-        self.base_url = base_url.rstrip("/")
+        # The openai SDK's base URL ends in /v1; the endpoints' paths carry it already.
+        self.base_url = base_url.rstrip("/").removesuffix("/v1")
         self.clock = clock or Clock()
         self.log = log or RateLimitLog(None)
         self.throttle = throttle or TokenBucket.from_env(self.clock)

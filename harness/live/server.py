@@ -15,6 +15,7 @@ request is served byte for byte.
 from __future__ import annotations
 
 import json
+import secrets
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,6 +30,7 @@ from urllib.parse import parse_qsl, urlsplit
 from .. import endpoints, fixtures
 from ..chains import next_cursor
 from ..endpoints import Endpoint
+from ..errors import EnvironmentProblem
 from ..models import Scenario
 from .client import ARRAY_PARAMS
 
@@ -219,14 +221,32 @@ def _clipped(page: bytes, query: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 
 
+def local_key() -> str:
+    """A key for one `harness serve`: printed in its banner, not a secret (redact.py leaves
+    ``harness-local-`` keys alone), never an ``sk-`` key."""
+    return f"harness-local-{secrets.token_hex(12)}"
+
+
 class AdminApiServer(ThreadingHTTPServer):
     daemon_threads = True
 
     def __init__(
-        self, corpus: Corpus, host: str = "127.0.0.1", port: int = 0, faults: Faults | None = None
+        self,
+        corpus: Corpus,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        faults: Faults | None = None,
+        key: str | None = None,
     ) -> None:
-        super().__init__((host, port), _Handler)
+        try:
+            super().__init__((host, port), _Handler)
+        except OSError as exc:  # a port in use is the machine's state, not a harness defect
+            raise EnvironmentProblem(
+                f"cannot serve on {host}:{port}: {exc.strerror}",
+                hint="pick a free port with --port, or --port 0 for any free one",
+            ) from exc
         self.corpus = corpus
+        self.key = key  # None: any bearer token (the served replay's and the tests' servers)
         self.faults = faults or Faults()
         self.log: list[Logged] = []
         self._lock = threading.Lock()
@@ -328,7 +348,9 @@ class _Handler(BaseHTTPRequestHandler):
         number = self.server.next_number()
         parts = urlsplit(self.path)
         pairs = parse_qsl(parts.query, keep_blank_values=True)
-        authorized = self.headers.get("Authorization", "").startswith("Bearer ")
+        sent = self.headers.get("Authorization", "")
+        key = self.server.key
+        authorized = sent == f"Bearer {key}" if key else sent.startswith("Bearer ")
         if self.server.faults.delay:
             time.sleep(self.server.faults.delay)
         hint = self.headers.get(SCENARIO_HEADER)
@@ -349,10 +371,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 @contextmanager
 def serving(
-    fixtures_dir: Path, *, port: int = 0, faults: Faults | None = None, host: str = "127.0.0.1"
+    fixtures_dir: Path,
+    *,
+    port: int = 0,
+    faults: Faults | None = None,
+    host: str = "127.0.0.1",
+    key: str | None = None,
 ) -> Iterator[AdminApiServer]:
     """Run the server in a background thread for the duration of the block."""
-    server = AdminApiServer(Corpus.load(fixtures_dir), host, port, faults)
+    server = AdminApiServer(Corpus.load(fixtures_dir), host, port, faults, key)
     thread = threading.Thread(target=server.serve_forever, name="harness-serve", daemon=True)
     thread.start()
     try:

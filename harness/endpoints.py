@@ -373,7 +373,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("expires_at", _TS),
         ),
         references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
-        max_limit=20,  # the API states no maximum; 20 is its documented default
+        max_limit=None,  # the API documents no maximum (PostHog's source asks for 100)
+        page_size=20,  # its documented default
         description="Admin API keys of the organization.",
     ),
     Endpoint(

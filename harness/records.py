@@ -84,7 +84,11 @@ class Endpoint:
     counters: tuple[Field, ...] = ()
     attributes: tuple[Field, ...] = ()
     references: tuple[Reference, ...] = ()
-    max_limit: int = 100  # usage and costs: buckets per page at 1d; lists: objects per page
+    # The largest ``limit`` the API accepts (usage and costs: buckets per page at 1d; lists:
+    # objects per page); None where the API documents none (admin keys), so serve accepts any.
+    max_limit: int | None = 100
+    # What sync asks for per page, where that is not max_limit (the API's own default).
+    page_size: int | None = None
     # Usage and costs: the bucket widths the API accepts, each with its most buckets per page.
     bucket_limits: tuple[tuple[str, int], ...] = ()
     # Query parameters every request of a list sends (projects: archived ones too).
@@ -141,9 +145,14 @@ class Endpoint:
         known = self.dimension_names
         return [g for g in group_by if g not in known]
 
+    @property
+    def request_limit(self) -> int:
+        """The ``limit`` sync (and record) send: page_size, or the largest the API accepts."""
+        return self.page_size or self.max_limit or 20
+
     def page_limit(self, width: str | None = None) -> int | None:
         """The largest ``limit`` the API accepts: buckets per page at ``width`` (None for a
-        width it refuses), or objects per page of a list."""
+        width it refuses), or objects per page of a list (None: no documented maximum)."""
         if not self.bucketed:
             return self.max_limit
         return dict(self.bucket_limits).get(width or "1d")

@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from harness import redact
+from harness.endpoints import REGISTRY
 from harness.errors import EnvironmentProblem
 from harness.live.server import AdminApiServer, local_key, serving
 from helpers import BASIC
@@ -112,3 +113,12 @@ def test_a_busy_port_is_the_machines_state_not_a_harness_defect() -> None:
             with serving(BASIC / "fixtures", port=port):
                 pass
     assert raised.value.exit_code == 2 and "--port 0" in (raised.value.hint or "")
+
+
+def test_admin_keys_take_any_limit_as_the_api_documents_none(api: AdminApiServer) -> None:
+    """PostHog asks for 100 admin keys a page; the API documents no maximum (serve used to
+    answer 400 above 20). Sync still asks for the documented default, 20."""
+    assert _get(api, "admin_api_keys", limit=100).status_code == 200
+    assert _get(api, "admin_api_keys", limit=0).status_code == 400
+    assert REGISTRY["admin_api_keys"].request_limit == 20
+    assert _get(api, "users", limit=101).status_code == 400

@@ -97,7 +97,7 @@ def test_sync_reads_every_endpoint_of_the_registry(corpus: Corpus, api: AdminApi
         path = endpoint.api_path.replace("{project_id}", "proj_abc123")
         queries = [parse_qs(q) for p, q in asked if p == path]
         assert queries, f"sync never asked for {endpoint.name}"
-        assert all(q["limit"] == [str(endpoint.max_limit)] for q in queries)
+        assert all(q["limit"] == [str(endpoint.request_limit)] for q in queries)
         for name, value in endpoint.list_query:
             assert all(q[name] == [str(value).lower()] for q in queries)
     assert set(corpus.report_json()["endpoints"]) == set(REGISTRY)

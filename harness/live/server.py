@@ -196,7 +196,7 @@ def _listed(
         if after not in ids:
             return _error(400, f"Invalid after cursor {after!r}: no such object", "after")
         start = ids.index(after) + 1
-    limit = int(query.get("limit") or min(20, endpoint.max_limit))
+    limit = int(query.get("limit") or min(20, endpoint.max_limit or 20))
     page = items[start : start + limit]
     body = {
         "object": "list",
@@ -320,7 +320,7 @@ class AdminApiServer(ThreadingHTTPServer):
             widest = endpoint.page_limit(width)
             if widest is None:
                 return _error(400, f"Invalid bucket_width {width!r}", "bucket_width")
-            cap = widest
+            cap: int | None = widest
             unknown = endpoint.unknown_dimensions(query.get("group_by", []))
             if unknown:
                 return _error(
@@ -329,9 +329,10 @@ class AdminApiServer(ThreadingHTTPServer):
         else:
             cap = endpoint.max_limit
         if limit is not None and not (
-            isinstance(limit, str) and limit.isdigit() and 1 <= int(limit) <= cap
+            isinstance(limit, str) and limit.isdigit() and 1 <= int(limit) <= (cap or int(limit))
         ):
-            return _error(400, f"limit must be between 1 and {cap}", "limit")
+            shown = f"between 1 and {cap}" if cap else "a positive integer"
+            return _error(400, f"limit must be {shown}", "limit")
         return None
 
 

@@ -252,7 +252,7 @@ def fetch_all(
             "start_time": start(endpoint),
             "end_time": until,
             "bucket_width": "1d",
-            "limit": endpoint.max_limit,
+            "limit": endpoint.request_limit,
         }
         if group_by(endpoint, options):
             query["group_by"] = group_by(endpoint, options)
@@ -261,7 +261,7 @@ def fetch_all(
 
 
 def _list_query(endpoint: Endpoint) -> dict[str, Any]:
-    return {"limit": endpoint.max_limit, **dict(endpoint.list_query)}
+    return {"limit": endpoint.request_limit, **dict(endpoint.list_query)}
 
 
 def capture(loaded: pipeline.Loaded, root: Path) -> None:

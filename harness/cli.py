@@ -189,6 +189,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--error-burst", type=int, default=1, metavar="K", help="500s per burst")
     p.add_argument("--delay-ms", type=float, default=0.0, help="delay before every answer")
     p.add_argument(
+        "--as-of",
+        metavar="RECORDED_AT",
+        help="serve the corpus as captured by then (ISO 8601): a restated window answers "
+        "with its older capture (default: the latest)",
+    )
+    p.add_argument(
         "--require-key",
         metavar="KEY",
         help="the bearer key clients must send (default: a generated harness-local-... key, "

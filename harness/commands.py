@@ -273,7 +273,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
     )
     key = args.require_key or server.local_key()
     shown = "the one given with --require-key" if args.require_key else key
-    with server.serving(args.fixtures, port=args.port, faults=faults, key=key) as srv:
+    moment = _now(args.as_of)
+    as_of = None if moment is None else times.canonical(moment)
+    with server.serving(args.fixtures, port=args.port, faults=faults, key=key, as_of=as_of) as srv:
         console.print_lines(
             [
                 f"serving {args.fixtures} at {srv.url} (Ctrl-C stops)",

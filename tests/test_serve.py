@@ -122,3 +122,26 @@ def test_admin_keys_take_any_limit_as_the_api_documents_none(api: AdminApiServer
     assert _get(api, "admin_api_keys", limit=0).status_code == 400
     assert REGISTRY["admin_api_keys"].request_limit == 20
     assert _get(api, "users", limit=101).status_code == 400
+
+
+RESTATED = {
+    "start_time": 1759104000,
+    "end_time": 1759190400,
+    "bucket_width": "1d",
+    "group_by[]": ["project_id", "model"],
+    "limit": 1,
+}
+
+
+def test_a_restated_window_answers_with_its_latest_capture_or_as_of_an_older_one() -> None:
+    """usage_completions/basic and /restated capture one query a day apart: serve answers with
+    the restatement by default (as the API would now), and with the first capture
+    ``--as-of`` a time between them. The private scenario header is no longer needed."""
+    fixtures = BASIC / "fixtures" / "usage_completions"
+    newest = (fixtures / "restated" / "page-001.json").read_bytes()
+    oldest = (fixtures / "basic" / "page-001.json").read_bytes()
+    assert newest != oldest
+    with serving(BASIC / "fixtures") as now:
+        assert _get(now, "usage/completions", **RESTATED).content == newest
+    with serving(BASIC / "fixtures", as_of="2025-09-30T12:00:00Z") as then:
+        assert _get(then, "usage/completions", **RESTATED).content == oldest

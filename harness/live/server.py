@@ -84,6 +84,9 @@ def _normalize(pairs: list[tuple[str, str]] | dict[str, Any]) -> dict[str, Any]:
 class Corpus:
     chains: dict[tuple[str, str | None], list[_Chain]] = field(default_factory=dict)
     archived: set[str] = field(default_factory=set)
+    # Serve the corpus as of this capture time (request.json's recorded_at, canonical UTC):
+    # captures recorded later are not seen (``harness serve --as-of``).
+    as_of: str | None = None
 
     @classmethod
     def load(cls, fixtures_dir: Path) -> Corpus:
@@ -123,14 +126,17 @@ class Corpus:
         hint: str | None = None,
     ) -> _Chain | None:
         chains = self.chains.get((endpoint.name, project), [])
+        if self.as_of is not None:  # the corpus as it was then: later captures unseen
+            chains = [c for c in chains if c.scenario.request.recorded_at <= self.as_of]
         exact = [c for c in chains if c.query == query]
-        # Two captures of one query (a restatement) differ only in time; the served replay names
-        # the scenario it wants in the X-Harness-Scenario header. The real API ignores it.
+        # Two captures of one query (a restatement) differ only in time: the latest (highest
+        # capture rank) answers, as the API would now. The served replay names the scenario it
+        # wants in the X-Harness-Scenario header; the real API ignores it.
         for chain in exact:
             if chain.scenario.id == hint:
                 return chain
         if exact:
-            return exact[0]
+            return max(exact, key=lambda c: (c.scenario.request.recorded_at, c.scenario.name))
         if not endpoint.bucketed:
             return chains[0] if chains else None
         start = float(query.get("start_time", "-inf"))
@@ -378,9 +384,12 @@ def serving(
     faults: Faults | None = None,
     host: str = "127.0.0.1",
     key: str | None = None,
+    as_of: str | None = None,
 ) -> Iterator[AdminApiServer]:
     """Run the server in a background thread for the duration of the block."""
-    server = AdminApiServer(Corpus.load(fixtures_dir), host, port, faults, key)
+    corpus = Corpus.load(fixtures_dir)
+    corpus.as_of = as_of
+    server = AdminApiServer(corpus, host, port, faults, key)
     thread = threading.Thread(target=server.serve_forever, name="harness-serve", daemon=True)
     thread.start()
     try:

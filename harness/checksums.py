@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -171,7 +172,13 @@ class Verification:
     def _check(self, rel: str, expected: str) -> None:
         path = self._manifest.parent / rel
         if not path.is_file():
-            self._outcome[rel] = (Problem("listed in the manifest but missing", file=rel), 0)
+            what = (
+                "is not a regular file" if path.exists() else "listed in the manifest but missing"
+            )
+            self._outcome[rel] = (Problem(what, file=rel), 0)
+            return
+        if not _regular(path):  # is_file() follows links; a FIFO would block the read
+            self._outcome[rel] = (Problem("is not a regular file", file=rel), 0)
             return
         try:
             if path.stat().st_size > self.most:  # hashed as a stream, never held whole
@@ -311,17 +318,44 @@ def render(manifest: Path, fixtures_dir: Path) -> str:
 
 def write(manifest: Path, fixtures_dir: Path) -> int:
     """Regenerate the manifest for every file under ``fixtures_dir``; returns the file count.
-    A name the manifest cannot hold (a line break in it) is refused, and nothing is written."""
+    A name the manifest cannot hold (a line break, bytes that are not UTF-8) or a file that is
+    not a regular one (a FIFO would block the hash) is refused, and the manifest is left as it
+    was: the new one is written beside it and renamed into place."""
+    files = _fixture_files(fixtures_dir)
     unsafe = [
-        Problem("its name holds a line break, which the manifest cannot hold", file=repr(rel))
-        for p in _fixture_files(fixtures_dir)
+        Problem(
+            "its name holds a line break or bytes that are not UTF-8, which the manifest "
+            "cannot hold",
+            file=repr(rel),
+        )
+        for p in files
         if not paths.manifest_safe(rel := _relative(p, manifest))
     ]
+    unsafe += [
+        Problem("is not a regular file", file=paths_text(p)) for p in files if not _regular(p)
+    ]
     if unsafe:
-        raise ChecksumError.of(unsafe, "{n} fixture files cannot be listed", hint="rename them")
+        raise ChecksumError.of(
+            unsafe, "{n} fixture files cannot be listed", hint="rename or remove them"
+        )
     text = render(manifest, fixtures_dir)
+    temp = manifest.with_name(f".{manifest.name}.{os.getpid()}.tmp")
     try:
-        manifest.write_text(text, encoding="utf-8", newline="\n")
+        temp.write_text(text, encoding="utf-8", newline="\n")
+        os.replace(temp, manifest)
     except OSError as exc:
+        temp.unlink(missing_ok=True)
         raise PathError(f"cannot write {manifest}: {exc.strerror}") from exc
     return text.count("\n")
+
+
+def paths_text(path: Path) -> str:
+    """A path as printable text, whatever bytes its name holds."""
+    return repr(str(path))[1:-1]
+
+
+def _regular(path: Path) -> bool:
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False

@@ -258,13 +258,18 @@ def discover(fixtures_dir: Path) -> list[Scenario]:
         endpoint = endpoints.REGISTRY[endpoint_dir.name]
         for scenario_dir in _folders(endpoint_dir):
             request_path = scenario_dir / "request.json"
+            entries = sorted(scenario_dir.iterdir())
             leaving = [
                 p
-                for p in (scenario_dir, request_path, *sorted(scenario_dir.iterdir()))
+                for p in (scenario_dir, request_path, *entries)
                 if p.is_symlink() and not paths.inside(p, root)
             ]
             if leaving or not paths.inside(scenario_dir, root):
                 problems += [_leaves(p) for p in leaving or [scenario_dir]]
+                continue
+            odd = [p for p in entries if p.exists() and not (p.is_file() or p.is_dir())]
+            if odd:  # a FIFO or a device: reading it would block or never end
+                problems += [Problem("is not a regular file", file=str(p)) for p in odd]
                 continue
             if not request_path.is_file():
                 problems.append(Problem("request.json is missing", file=str(request_path)))

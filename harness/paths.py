@@ -42,6 +42,11 @@ def safe_id(value: object, kind: str = "project") -> bool:
 
 
 def manifest_safe(rel: str) -> bool:
-    """Whether a relative path survives a line of the manifest (``<digest>  <path>``): no
-    character that ends a line (``str.splitlines`` splits on more than ``\\n``)."""
+    """Whether a relative path survives a line of the manifest (``<digest>  <path>``, UTF-8):
+    no character that ends a line (``str.splitlines`` splits on more than ``\\n``), and no
+    byte that is not UTF-8 (a name the file system holds as undecodable bytes)."""
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
     return len(f"x{rel}x".splitlines()) == 1

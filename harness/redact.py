@@ -46,6 +46,14 @@ def _fragments(text: str, key: str) -> str:
     return "".join(out) + text[at:]
 
 
+_SHOWN = re.compile(r"\*\*\*|[a-z]{2}-\.\.\.[A-Za-z0-9_\-]{4}")  # what mask_key leaves
+
+
+def _masked(token: str) -> str:
+    """A bearer token as shown: masked, unless it is already a masked key."""
+    return token if _SHOWN.fullmatch(token) else "***"
+
+
 def secrets(text: str, known: tuple[str, ...] = ()) -> str:
     """``text`` with every known key (or any part of it), bearer token and ``sk-`` key
     masked."""
@@ -53,9 +61,7 @@ def secrets(text: str, known: tuple[str, ...] = ()) -> str:
         if key:
             text = _fragments(text.replace(key, mask_key(key)), key)
     # What is not a known key may be a fragment of one: nothing of it is shown.
-    text = _BEARER.sub(
-        lambda m: m.group(1) + ("***" if "..." not in m.group(2) else m.group(2)), text
-    )
+    text = _BEARER.sub(lambda m: m.group(1) + _masked(m.group(2)), text)
     return _KEY.sub("sk-***", text)
 
 

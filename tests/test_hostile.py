@@ -473,3 +473,85 @@ def test_a_page_above_the_size_limit_is_refused_unread(
     monkeypatch.setenv("HARNESS_MAX_PAGE_BYTES", "0")
     refused = corpus.replay()
     assert refused.code == 2 and "not a positive whole number" in refused.err
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        b'{"object": "list", "data": [], "data": [{"id": "proj_x"}], "has_more": false}',
+        b'{"object": "list", "data": [{"id": "proj_abc", "created_at": NaN}], "has_more": false}',
+        b'{"object": "list", "data": [{"id": "proj_\\ud800"}], "has_more": false}',
+    ],
+    ids=["duplicate-name", "nan", "lone-surrogate"],
+)
+def test_an_api_answer_that_is_not_strict_json_is_refused_by_sync(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, answer: bytes
+) -> None:
+    """Sync parsed answers with Python's parser, which keeps the last of two equal names and
+    reads NaN: a page replay refuses was stored (or crashed the insert as a harness defect)."""
+    handler = type("Handler", (_Echo,), {"body": staticmethod(lambda _: answer), "status": 200})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    try:
+        result = _sync(corpus, f"http://127.0.0.1:{server.server_address[1]}")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert result.code == 1, result.err
+    assert "MalformedJSONError" in result.err and "GET /v1/organization/projects" in result.err
+    assert "harness defect" not in result.err and not corpus.db.exists()
+
+
+def test_a_file_name_that_is_not_utf8_never_empties_the_manifest(corpus: Corpus) -> None:
+    """`checksums --write` used to truncate the manifest, then fail to encode the name."""
+    name = os.fsdecode(b"bad\xffname")
+    shutil.copytree(
+        corpus.fixtures / "usage_images" / "daily", corpus.fixtures / "usage_images" / name
+    )
+    before = corpus.manifest.read_bytes()
+    result = corpus.cli(
+        "checksums",
+        "--write",
+        "--fixtures",
+        str(corpus.fixtures),
+        "--checksums",
+        str(corpus.manifest),
+    )
+    assert result.code == 1 and "not UTF-8" in result.err, result.err
+    assert corpus.manifest.read_bytes() == before
+
+
+def test_a_fifo_in_the_corpus_is_named_not_waited_on(corpus: Corpus) -> None:
+    """A FIFO named like a page made `checksums --write` hang forever."""
+    folder = corpus.fixtures / "usage_images" / "fifo"
+    shutil.copytree(corpus.fixtures / "usage_images" / "daily", folder)
+    (folder / "page-002.json").unlink()
+    os.mkfifo(folder / "page-002.json")
+    result = corpus.cli(
+        "checksums",
+        "--write",
+        "--fixtures",
+        str(corpus.fixtures),
+        "--checksums",
+        str(corpus.manifest),
+    )
+    assert result.code == 1 and "is not a regular file" in result.err
+    replayed = corpus.replay()  # the unlisted files win: named, never opened
+    assert replayed.code == 1 and "fifo/page-002.json" in replayed.err
+
+
+def test_a_key_with_characters_no_key_holds_is_refused_unshown(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A non-ASCII key used to end in a UnicodeEncodeError reported as a harness defect."""
+    odd = "sk-admin-ÄBCDEFGHIJKLMNOPQRSTUVWXYZ012345"
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", odd)
+    result = _sync(corpus, "http://127.0.0.1:9")
+    assert result.code == 2 and "no key holds" in result.err
+    assert "harness defect" not in result.err and "BCDEFGHI" not in result.err
+
+
+def test_a_third_party_bearer_token_quoted_in_an_error_is_masked() -> None:
+    shown = redact.safe("upstream said: Authorization: Bearer ghp_1234567890abcdefghij...")
+    assert "ghp_1234" not in shown and "Bearer ***" in shown

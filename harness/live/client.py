@@ -34,6 +34,7 @@ from ..errors import (
     RateLimitExceeded,
     TransportError,
 )
+from ..fixtures import parse_json
 from ..models import Page
 from .throttle import Clock, TokenBucket
 
@@ -135,6 +136,11 @@ class AdminClient:
     ) -> None:
         if not api_key:
             raise ArgumentError("no admin key", hint="export OPENAI_ADMIN_KEY=sk-admin-...")
+        if not (api_key.isascii() and api_key.isprintable()):  # never sent, never shown
+            raise ArgumentError(
+                "the admin key holds characters no key holds (not ASCII, or control characters)",
+                hint="copy the key again from the organization settings and export it",
+            )
         self._key = api_key
         # The openai SDK's base URL ends in /v1; the endpoints' paths carry it already.
         self.base_url = base_url.rstrip("/").removesuffix("/v1")
@@ -208,10 +214,9 @@ class AdminClient:
             attempt += 1
 
     def _json(self, response: httpx.Response, path: str) -> dict[str, Any]:
-        try:
-            body = response.json()
-        except json.JSONDecodeError as exc:
-            raise ApiError(f"GET {path}: the answer is not JSON") from exc
+        # The same strict parser as a fixture file's: a duplicate name (Python's parser keeps
+        # the last), NaN or a lone surrogate is refused, never stored (MalformedJSONError).
+        body = parse_json(Path(f"GET {path}"), response.content)
         if not isinstance(body, dict):
             raise ApiError(f"GET {path}: the answer is not a JSON object")
         return body

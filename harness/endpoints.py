@@ -325,6 +325,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             ),
             Field("owner_project_access", "string", known=("active", "inactive")),
             Field("expires_at", _TS),
+            # The owner whole (name, email, role, ...) besides the two columns read from it.
+            Field("owner", "json"),
         ),
         references=(
             _PROJECT_REF,
@@ -371,6 +373,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
             Field("owner_type", "string", paths=(("owner", "type"),)),
             Field("owner_id", "string", paths=(("owner", "id"),)),
             Field("expires_at", _TS),
+            Field("owner", "json"),  # the owner whole: name, role, created_at, ...
         ),
         references=(Reference("unknown_user", "owner_id", "users", when=("owner_type", "user")),),
         max_limit=None,  # the API documents no maximum (PostHog's source asks for 100)

@@ -271,26 +271,65 @@ def keyed_key(endpoint: Endpoint, item: dict[str, Any]) -> str | None:
     return None
 
 
+PAGE_KEYS = {
+    True: frozenset({"object", "data", "has_more", "next_page"}),
+    False: frozenset({"object", "data", "first_id", "last_id", "has_more"}),
+}
+
+
+@cache
+def _nested(endpoint: Endpoint) -> dict[str, Any]:
+    """The item's keys that hold objects the schema describes key by key (``amount``,
+    ``owner``, ``certificate_details``), with their schemas; an object kept whole as JSON
+    (a ``json`` field such as an audit log's ``actor``) loses nothing and is not listed."""
+    whole = {f.name for f in endpoint.fields if f.type == "json"}
+    properties = _item_schema(endpoint)["properties"]
+    return {k: v for k, v in properties.items() if "properties" in v and k not in whole}
+
+
+def _unknown_inside(value: Any, node: dict[str, Any], path: str, found: set[str]) -> None:
+    if not isinstance(value, dict):
+        return
+    known = node.get("properties", {})
+    for key, inner in value.items():
+        if key not in known:
+            if inner is not None:
+                found.add(f"{path}.{key}")
+        elif "properties" in known[key]:
+            _unknown_inside(inner, known[key], f"{path}.{key}", found)
+
+
 def unknown_fields(endpoint: Endpoint, page: Page) -> set[str]:
-    """Keys the schema does not describe, as `results[].name` / `data[].name` paths."""
+    """Keys the schema does not describe: a page's own (``name``), a bucket's
+    (``data[].name``), a result's or list item's (``results[].name`` / ``data[].name``, kept in
+    ``extra_fields``), and those inside an object described key by key
+    (``results[].amount.name``). Only keys that carry a value count: the SQL engine cannot
+    tell a null key from a missing one."""
     known = known_keys(endpoint)
+    nested = _nested(endpoint)
     found: set[str] = set()
-    data = page.body.get("data") or []
-    # Only keys that carry a value count: the SQL path cannot tell a null key from a missing one.
+    body = page.body if isinstance(page.body, dict) else {}
+    found |= {k for k, v in body.items() if k not in PAGE_KEYS[endpoint.bucketed] and v is not None}
+    data = body.get("data") or []
     for item in data:
+        if not isinstance(item, dict):
+            continue
         if endpoint.bucketed:
             found |= {
                 f"data[].{k}" for k, v in item.items() if k not in BUCKET_KEYS and v is not None
             }
-            for result in item.get("results") or []:
-                found |= {
-                    f"results[].{k}" for k, v in result.items() if k not in known and v is not None
-                }
-        elif isinstance(item, dict):
-            keyed = keyed_key(endpoint, item)
+            rows, prefix = item.get("results") or [], "results[]"
+        else:
+            rows, prefix = [item], "data[]"
+        for row in rows:
+            if not isinstance(row, dict):
+                continue
+            keyed = keyed_key(endpoint, row)
             found |= {
-                f"data[].{k}"
-                for k, v in item.items()
+                f"{prefix}.{k}"
+                for k, v in row.items()
                 if k not in known and k != keyed and v is not None
             }
+            for key, node in nested.items():
+                _unknown_inside(row.get(key), node, f"{prefix}.{key}", found)
     return found

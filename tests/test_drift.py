@@ -88,3 +88,31 @@ def test_an_unknown_item_field_is_kept_in_extra_fields(corpus: Corpus) -> None:
     with duckdb.connect(str(corpus.db), read_only=True) as con:
         kept = con.execute("SELECT extra_fields FROM users WHERE extra_fields IS NOT NULL")
         assert kept.fetchall() == [('{"mfa_enabled":true}',)]
+
+
+def test_unknown_keys_outside_a_result_are_reported_never_silently_dropped(
+    corpus: Corpus,
+) -> None:
+    """A key the registry does not know inside a known object (``amount.unit``), in a bucket
+    or in the page itself: not silently dropped, but named in unknownFields (a result's own
+    unknown keys are also kept, in extra_fields)."""
+    body = corpus.read("costs/basic")
+    body["data"][0]["results"][0]["amount"]["unit"] = "cents"
+    body["data"][0]["bucket_note"] = "x"
+    body["page_note"] = "y"
+    corpus.write("costs/basic", 1, body)
+    assert corpus.replay().code == 0
+    unknown = corpus.report_json()["endpoints"]["costs"]["unknownFields"]
+    assert {"results[].amount.unit", "data[].bucket_note", "page_note"} <= set(unknown)
+
+
+def test_a_keys_owner_is_kept_whole(corpus: Corpus) -> None:
+    """The owner's name, email and role were dropped: only its type and id had columns."""
+    assert corpus.replay().code == 0
+    assert corpus.report_json()["endpoints"]["project_api_keys"]["unknownFields"] == []
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        row = con.execute(
+            "SELECT owner->>'$.user.email', owner->>'$.user.role' FROM project_api_keys "
+            "WHERE id = 'key_abc'"
+        ).fetchone()
+    assert row == ("user@example.com", "owner")

@@ -119,8 +119,12 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: OPENAI_ADMIN_KEY=sk-admin-... harness sync --since 2025-09-01 "
         "--until 2025-10-01",
     )
-    p.add_argument("--since", required=True, help="UTC date or time, inclusive")
-    p.add_argument("--until", required=True, help="UTC date or time, exclusive")
+    p.add_argument(
+        "--since",
+        help="UTC date or time, inclusive: fetch from here (a first run, or a backfill); "
+        "omitted, each endpoint resumes from its stored cursor less --lookback-days",
+    )
+    p.add_argument("--until", help="UTC date or time, exclusive (default: now)")
     p.add_argument(
         "--endpoint",
         action="extend",

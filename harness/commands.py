@@ -235,8 +235,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
     from .live import sync
 
     options = sync.SyncOptions(
-        since=sync.parse_day(args.since, "--since"),
-        until=sync.parse_day(args.until, "--until"),
+        since=None if args.since is None else sync.parse_day(args.since, "--since"),
+        until=datetime.now(UTC) if args.until is None else sync.parse_day(args.until, "--until"),
         db=args.db,
         endpoints=tuple(args.endpoint or ()),
         lookback_days=args.lookback_days,

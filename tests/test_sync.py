@@ -46,11 +46,13 @@ def test_served_replay_equals_the_direct_replay(corpus: Corpus) -> None:
     assert db_contents(corpus.db) == direct_tables
 
 
-def _sync_run(corpus: Corpus, api: AdminApiServer, *extra: str) -> Result:
+def _sync_run(
+    corpus: Corpus, api: AdminApiServer, *extra: str, since: str | None = "2025-09-26"
+) -> Result:
+    """``harness sync`` of five days from serve; ``since=None`` resumes from the cursors."""
     return corpus.cli(
         "sync",
-        "--since",
-        "2025-09-26",
+        *(("--since", since) if since else ()),
         "--until",
         "2025-10-01",
         "--base-url",
@@ -65,8 +67,10 @@ def _sync_run(corpus: Corpus, api: AdminApiServer, *extra: str) -> Result:
     )
 
 
-def _sync(corpus: Corpus, api: AdminApiServer, *extra: str) -> int:
-    return _sync_run(corpus, api, *extra).code
+def _sync(
+    corpus: Corpus, api: AdminApiServer, *extra: str, since: str | None = "2025-09-26"
+) -> int:
+    return _sync_run(corpus, api, *extra, since=since).code
 
 
 def test_sync_against_serve_fills_the_database(corpus: Corpus, api: AdminApiServer) -> None:
@@ -135,7 +139,7 @@ def test_a_second_sync_resumes_from_the_cursor_with_a_lookback(
 ) -> None:
     assert _sync(corpus, api) == 0
     first = len(api.log)
-    assert _sync(corpus, api, "--lookback-days", "1") == 0
+    assert _sync(corpus, api, "--lookback-days", "1", since=None) == 0
     again = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/usage/images")]
     until = int(datetime(2025, 10, 1, tzinfo=UTC).timestamp())
     assert again[0]["start_time"] == [str(until - 86400)]
@@ -157,7 +161,7 @@ def test_the_audit_log_is_read_by_effective_at_from_its_cursor(
     assert audit[0]["effective_at[gte]"] == [str(since)]
     assert audit[0]["effective_at[lt]"] == [str(until)]
     assert corpus.report_json()["endpoints"]["audit_logs"]["totalDedupedEvents"] == 3
-    assert _sync(corpus, api, "--lookback-days", "2") == 0
+    assert _sync(corpus, api, "--lookback-days", "2", since=None) == 0
     again = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/audit_logs")]
     assert again[0]["effective_at[gte]"] == [str(until - 2 * 86400)]
 
@@ -277,3 +281,28 @@ def test_a_base_url_ending_in_v1_works_as_the_sdks_does(
     assert _sync_run(corpus, api, "--base-url", f"{api.url}/v1").code == 0
     assert all(entry.path.startswith("/v1/organization/") for entry in api.log)
     assert not any(entry.path.startswith("/v1/v1/") for entry in api.log)
+
+
+def test_a_backfill_fetches_from_its_since_however_far_behind_the_cursor(
+    corpus: Corpus, api: AdminApiServer
+) -> None:
+    """A --since earlier than the stored cursor used to be narrowed to cursor minus lookback
+    while the report echoed the --since asked for: the backfill was skipped, silently."""
+    assert _sync(corpus, api) == 0
+    first = len(api.log)
+    assert _sync(corpus, api, since="2025-09-01") == 0
+    again = [parse_qs(e.query) for e in api.log[first:] if e.path.endswith("/usage/images")]
+    backfill = int(datetime(2025, 9, 1, tzinfo=UTC).timestamp())
+    assert again[0]["start_time"] == [str(backfill)]
+    section = corpus.report_json()["sync"]
+    assert section["since"] == "2025-09-01T00:00:00Z"
+    assert section["fetched"]["usage_images"] == {
+        "since": "2025-09-01T00:00:00Z",
+        "until": "2025-10-01T00:00:00Z",
+    }
+
+
+def test_resuming_without_a_cursor_asks_for_since(corpus: Corpus, api: AdminApiServer) -> None:
+    result = _sync_run(corpus, api, since=None)
+    assert result.code == 2 and "nothing to resume from" in result.err
+    assert "pass --since DATE" in result.err and not corpus.db.exists()

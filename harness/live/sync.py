@@ -41,7 +41,9 @@ PROJECT_LISTS = tuple(e for e in ENDPOINTS if e.per_project)
 
 @dataclass(frozen=True)
 class SyncOptions:
-    since: datetime
+    # None: resume each endpoint from its stored cursor less the lookback (a scheduled run);
+    # a date: fetch from it, earlier than the cursor or not (a backfill).
+    since: datetime | None
     until: datetime
     db: Path = pipeline.DEFAULT_DB
     endpoints: tuple[str, ...] = ()
@@ -202,20 +204,29 @@ def fetch_all(
             f"unknown endpoint {', '.join(sorted(unknown))}",
             hint=f"pick from: {', '.join(REGISTRY)}",
         )
-    if options.until <= options.since:
+    if options.since is not None and options.until <= options.since:
         raise ArgumentError("--until must be after --since (since inclusive, until exclusive)")
     _refuse_new_grains(options, wanted)
     fetcher = _Fetcher(client, times.iso(now), on_page)
     synced_to = _synced_to(options.db)
-    since, until = int(options.since.timestamp()), int(options.until.timestamp())
+    until = int(options.until.timestamp())
+    since = None if options.since is None else int(options.since.timestamp())
     lookback = options.lookback_days * DAY
+    timed = [e for e in ENDPOINTS if e.name in wanted and (e.bucketed or e.name == AUDIT_LOGS)]
+    if since is None:
+        new = [e.name for e in timed if e.name not in synced_to]
+        if new:
+            raise ArgumentError(
+                f"nothing to resume from: {options.db} holds no completed sync of {', '.join(new)}",
+                hint="pass --since DATE for a first run (it fetches from there)",
+            )
 
     def start(endpoint: Endpoint) -> int:
-        """Where the window of ``endpoint`` starts: --since, or the stored cursor less the
-        lookback when that is later (what was synced is not read again)."""
-        if endpoint.name in synced_to:
-            return max(since, min(synced_to[endpoint.name], until) - lookback)
-        return since
+        """Where the window of ``endpoint`` starts: --since as asked (a backfill reads what it
+        asks for, however far behind the cursor), else the stored cursor less the lookback."""
+        if since is not None:
+            return since
+        return min(synced_to[endpoint.name], until) - lookback
 
     items: list[dict[str, Any]] = []
     for endpoint in ORGANIZATION_LISTS:
@@ -304,10 +315,11 @@ def sync(
         capture(loaded, options.capture)
     prepared = pipeline.prepare_loaded(loaded, options.allow_list, now)
     section = {
-        "since": times.iso(options.since),
+        "since": None if options.since is None else times.iso(options.since),
         "until": times.iso(options.until),
         "lookbackDays": options.lookback_days,
         "partialBuckets": _partial(loaded, now),
+        "fetched": _fetched(loaded),
     }
     return pipeline.ingest(
         prepared,
@@ -318,6 +330,20 @@ def sync(
         extra={"sync": section},
         on_report=on_report,
     )
+
+
+def _fetched(loaded: pipeline.Loaded) -> dict[str, dict[str, str]]:
+    """Per endpoint read by time, the window this run requested (not what --since said)."""
+    fetched = {}
+    for scenario, _ in loaded:
+        start, end = scenario.request.start_time, scenario.request.end_time
+        if start is not None and end is not None:
+            moment = datetime.fromtimestamp
+            fetched[scenario.endpoint.name] = {
+                "since": times.iso(moment(start, UTC)),
+                "until": times.iso(moment(end, UTC)),
+            }
+    return dict(sorted(fetched.items()))
 
 
 def _partial(loaded: pipeline.Loaded, now: datetime) -> dict[str, list[dict[str, int]]]:

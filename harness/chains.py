@@ -50,6 +50,28 @@ def _problem(scenario: Scenario, page: Page, message: str, pointer: str | None =
     return Problem(message, file=f"{scenario.id}/{page.name}", page=page.name, pointer=pointer)
 
 
+# Empty pages in a row that still claim has_more after which sync cuts a chain (its default
+# --max-empty-pages); a capture records the cut as request.json's "ended": "empty_tail".
+EMPTY_TAIL = 3
+
+
+def empty(page_body: Any) -> bool:
+    """A page with no data at all (no bucket, no item): what an endless tail sends."""
+    return isinstance(page_body, dict) and not page_body.get("data")
+
+
+def _empty_tail(scenario: Scenario, pages: list[Page]) -> int:
+    """The empty pages claiming has_more that end a chain cut as an empty tail (0: none)."""
+    if scenario.request.ended != "empty_tail":
+        return 0
+    count = 0
+    for page in reversed(pages):
+        if not (empty(page.body) and page.body.get("has_more")):
+            break
+        count += 1
+    return count
+
+
 def check_chain(scenario: Scenario, pages: list[Page], windows: bool = True) -> ChainResult:
     """``windows=False`` skips the bucket windows (the SQL engine checks those itself)."""
     problems: list[Problem] = []
@@ -89,7 +111,10 @@ def check_chain(scenario: Scenario, pages: list[Page], windows: bool = True) -> 
                     "/next_page",
                 )
             )
-        if has_more and is_last:
+        if has_more and is_last and (tail := _empty_tail(scenario, pages)):
+            cut = pages[-tail - 1].name if len(pages) > tail else "the start"
+            ended = f"empty tail: {tail} empty pages with has_more=true after {cut}"
+        elif has_more and is_last:
             problems.append(
                 _problem(
                     scenario,

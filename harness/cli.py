@@ -169,6 +169,20 @@ def _parser() -> argparse.ArgumentParser:
         help="also write the fetched pages as a corpus (fixtures/ + checksums)",
     )
     p.add_argument("--rate-limit-log", type=Path, default=Path("reports/rate_limit.log"))
+    p.add_argument(
+        "--max-empty-pages",
+        type=int,
+        default=3,
+        metavar="N",
+        help="end a chain after N empty pages in a row that still claim has_more (default 3)",
+    )
+    p.add_argument(
+        "--max-pages",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="a chain longer than N pages is an error, exit 2 (default 10000)",
+    )
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=commands.cmd_sync)
 

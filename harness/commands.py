@@ -246,8 +246,11 @@ def cmd_sync(args: argparse.Namespace) -> int:
         group_by=sync.parse_group_by(args.group_by or []),
         new_grain=args.new_grain,
     )
+    if args.max_empty_pages < 1 or args.max_pages < 1:
+        raise ArgumentError("--max-empty-pages and --max-pages must be 1 or more")
     pending = _pending_report(args)
     with _client(args, args.base_url) as client, console.PageProgress() as progress:
+        client.max_empty_pages, client.max_pages = args.max_empty_pages, args.max_pages
         try:
             result = sync.sync(options, client, progress, pending.prepare)
         except HarnessError as exc:

@@ -177,6 +177,12 @@ def _request_of(path: Path, body: Any, problems: list[Problem]) -> Request | Non
     source = body.get("source", "recorded")
     if source not in SOURCES:
         problems.append(Problem(f"`source` must be one of {SOURCES}", file=str(path)))
+    ended = body.get("ended")
+    if ended not in (None, "empty_tail"):
+        problems.append(
+            Problem('`ended` is "empty_tail" or absent', file=str(path), pointer="/ended")
+        )
+        return None
     return Request(
         method=str(body["method"]).upper(),
         path=str(body["path"]),
@@ -184,6 +190,7 @@ def _request_of(path: Path, body: Any, problems: list[Problem]) -> Request | Non
         description=str(body.get("description", "")),
         source=str(source),
         recorded_at=recorded_at,
+        ended=ended,
     )
 
 

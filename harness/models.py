@@ -81,6 +81,9 @@ class Request:
     description: str
     source: str
     recorded_at: str
+    # "empty_tail": the chain was cut after EMPTY_TAIL empty pages that still claimed has_more
+    # (the API can answer so without end); its last page's has_more is then no missing page.
+    ended: str | None = None
 
     @property
     def group_by(self) -> tuple[str, ...]:

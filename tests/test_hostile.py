@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+import httpx
 import pytest
 
 from harness import checksums, fixtures, redact, staging
@@ -555,3 +556,69 @@ def test_a_key_with_characters_no_key_holds_is_refused_unshown(
 def test_a_third_party_bearer_token_quoted_in_an_error_is_masked() -> None:
     shown = redact.safe("upstream said: Authorization: Bearer ghp_1234567890abcdefghij...")
     assert "ghp_1234" not in shown and "Bearer ***" in shown
+
+
+class _EndlessCosts(http.server.BaseHTTPRequestHandler):
+    """The costs endpoint answering empty pages that claim has_more, without end (PostHog's
+    source documents it); every other request goes to ``upstream`` (a serve)."""
+
+    upstream = ""
+    costs = 0
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path.startswith("/v1/organization/costs"):
+            type(self).costs += 1
+            n = type(self).costs
+            body = json.dumps(
+                {"object": "page", "data": [], "has_more": True, "next_page": f"p{n}"}
+            ).encode()
+            status = 200
+        else:
+            answer = httpx.get(self.upstream + self.path, headers={"Authorization": "Bearer x"})
+            body, status = answer.content, answer.status_code
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        pass
+
+
+def test_an_endless_empty_tail_ends_the_chain_and_replays(
+    corpus: Corpus, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A chain of empty pages that always claim has_more ran to 3,014 requests in 30 s. It
+    now ends after --max-empty-pages of them; the capture says so (``"ended": "empty_tail"``)
+    and replays."""
+    monkeypatch.setenv("OPENAI_ADMIN_KEY", KEY)
+    capture = tmp_path / "captured"
+    with serving(corpus.fixtures) as api:
+        handler = type("Endless", (_EndlessCosts,), {"upstream": api.url, "costs": 0})
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        try:
+            url = f"http://127.0.0.1:{server.server_address[1]}"
+            result = _sync(corpus, url, "--endpoint", "costs", "--capture", str(capture))
+        finally:
+            server.shutdown()
+            server.server_close()
+    assert result.code == 0, result.err
+    assert handler.costs == 3
+    request = json.loads((capture / "fixtures" / "costs" / "sync" / "request.json").read_text())
+    assert request["ended"] == "empty_tail"
+    replayed = corpus.cli(
+        "replay",
+        "--fixtures",
+        str(capture / "fixtures"),
+        "--db",
+        str(tmp_path / "r.duckdb"),
+        "--report",
+        str(tmp_path / "r.json"),
+        "--json",
+    )
+    assert replayed.code == 0, replayed.err
+    chain = json.loads((tmp_path / "r.json").read_text())["endpoints"]["costs"]["scenarios"]
+    assert chain["sync"]["chain"]["endedBecause"] == (
+        "empty tail: 3 empty pages with has_more=true after the start"
+    )

@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 
 from .. import redact
-from ..chains import next_cursor
+from ..chains import EMPTY_TAIL, empty, next_cursor
 from ..endpoints import DEFAULT_BASE_URL, DEFAULT_TIMEOUT, Endpoint
 from ..errors import (
     ApiError,
@@ -152,6 +152,9 @@ class AdminClient:
         self.retry = retry or RetryPolicy()
         self.rng = rng or random.Random()
         self.array_format = array_format
+        self.max_pages = 10_000  # a chain longer than this is an error (ApiError)
+        self.max_empty_pages = EMPTY_TAIL  # empty pages claiming has_more that end a chain
+        self.empty_tails: set[str] = set()  # paths whose chain was cut after an empty tail
         self._http = httpx.Client(
             base_url=self.base_url,
             timeout=timeout,
@@ -272,14 +275,24 @@ class AdminClient:
         path = endpoint.api_path.replace("{project_id}", project_id or "")
         params = dict(query)
         seen: set[str] = set()
-        number = 1
+        number, empties = 1, 0
         while True:
             body = self.get(path, params, headers)
             yield body
             if not body.get("has_more"):
                 return
-            cursor = next_cursor(endpoint.bucketed, body)
+            empties = empties + 1 if empty(body) else 0
             where = f"{self.mask(path)} page {number}"
+            if empties == self.max_empty_pages:  # an endless empty tail: the chain ends here
+                self.log.write("empty-tail", path=self.mask(path), pages=number)
+                self.empty_tails.add(path)
+                return
+            if number >= self.max_pages:
+                raise ApiError(
+                    f"{where}: still has_more after {self.max_pages:,} pages",
+                    hint="a chain that long is not one the API sends; report it",
+                )
+            cursor = next_cursor(endpoint.bucketed, body)
             if cursor is None:
                 raise PageChainError(
                     f"{where}: has_more is true but there is no cursor",

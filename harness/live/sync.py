@@ -186,7 +186,8 @@ class _Fetcher:
             folder,
             None if on_page is None else lambda n: on_page(f"{endpoint.name}/{scenario_name}", n),
         )
-        request = Request("GET", path, query, "harness sync", "recorded", self.recorded_at)
+        ended = "empty_tail" if path in self.client.empty_tails else None
+        request = Request("GET", path, query, "harness sync", "recorded", self.recorded_at, ended)
         scenario = Scenario(
             endpoint, scenario_name, folder, request, tuple(p.path for p in pages), project
         )
@@ -297,6 +298,8 @@ def capture(loaded: pipeline.Loaded, root: Path) -> None:
             "source": "recorded",
             "recorded_at": scenario.request.recorded_at,
         }
+        if scenario.request.ended is not None:
+            request["ended"] = scenario.request.ended
         (folder / "request.json").write_text(json.dumps(request, indent=2) + "\n")
         for page in pages:
             (folder / page.name).write_text(json.dumps(page.body, indent=2) + "\n")

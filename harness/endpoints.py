@@ -152,6 +152,8 @@ _CERTIFICATE_FIELDS = (
     Field("created_at", _TS, required=True, nullable=False),
     Field("valid_at", _TS, paths=(("certificate_details", "valid_at"),)),
     Field("expires_at", _TS, paths=(("certificate_details", "expires_at"),)),
+    # The certificate itself (PEM), where the API includes it (SDK 3.51.0).
+    Field("content", "string", paths=(("certificate_details", "content"),)),
 )
 
 ENDPOINTS: tuple[Endpoint, ...] = (

@@ -116,3 +116,17 @@ def test_a_keys_owner_is_kept_whole(corpus: Corpus) -> None:
             "WHERE id = 'key_abc'"
         ).fetchone()
     assert row == ("user@example.com", "owner")
+
+
+def test_a_certificates_content_is_kept(corpus: Corpus) -> None:
+    """certificate_details.content (the PEM, SDK 3.51.0) had no column: it is one now, and
+    not reported unknown."""
+    body = corpus.read("certificates/all")
+    pem = "-----BEGIN CERTIFICATE-----\\nMIIB...\\n-----END CERTIFICATE-----"
+    body["data"][0]["certificate_details"]["content"] = pem
+    corpus.write("certificates/all", 1, body)
+    assert corpus.replay().code == 0
+    assert corpus.report_json()["endpoints"]["certificates"]["unknownFields"] == []
+    with duckdb.connect(str(corpus.db), read_only=True) as con:
+        stored = con.execute("SELECT content FROM certificates WHERE content IS NOT NULL")
+        assert stored.fetchall() == [(pem,)]

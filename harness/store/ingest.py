@@ -18,7 +18,7 @@ import duckdb
 
 from ..endpoints import Endpoint
 from ..models import Event
-from .connection import WRITE_ROW_GROUP, columns_select, one
+from .connection import WRITE_ROW_GROUP, one
 from .tables import (
     EXTRA_FIELDS,
     METADATA,
@@ -95,14 +95,33 @@ def stage(
     ]
     name = staged_table(endpoint)
     select = ", ".join(_sql_value(n, t) for n, t in data_cols)
+    # Every column as text in one parameter (a list of columns), cast back to its type in
+    # SQL: binding a list parameter per column cost more than a small endpoint's rows.
+    texts = [[_text(v) for v in column] for column in values]
+    unnested = ", ".join(
+        f"CAST(unnest(c[{i}]) AS {sql_type}) AS {column}"
+        for i, (column, sql_type) in enumerate(spec, start=1)
+    )
     con.execute(
         f"CREATE OR REPLACE TABLE {name} AS SELECT {select}, a.source_scenario, "
         "a.source_page, CAST(a.captured_at AS TIMESTAMPTZ) AS captured_at, "
         "CAST(? AS TIMESTAMPTZ) AS synced_at, a.bucket_index, a.result_index "
-        f"FROM (SELECT {columns_select(spec)}) a",
-        [synced_at, *values],
+        f"FROM (SELECT {unnested} FROM (SELECT ?::VARCHAR[][] AS c)) a",
+        [synced_at, texts],
     )
     return name
+
+
+def _text(value: Any) -> str | None:
+    """A value as the text its column's CAST reads back exactly: floats by repr (the
+    shortest text that round-trips), booleans as true/false."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
 
 
 def _differs(endpoint: Endpoint) -> str:

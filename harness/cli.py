@@ -20,11 +20,22 @@ from .store.ingest import DEFAULT_UPSERT_MODE, UPSERT_MODES
 Handler = Callable[[argparse.Namespace], int]
 
 
+def _version() -> str:
+    """The installed distribution's version (a source tree run in place says so)."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("harness")
+    except metadata.PackageNotFoundError:
+        return "unknown (not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="harness",
         description="Replay OpenAI Admin API fixtures into DuckDB and check them.",
     )
+    parser.add_argument("--version", action="version", version=f"harness {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     def corpus(p: argparse.ArgumentParser) -> None:

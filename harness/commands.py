@@ -71,6 +71,21 @@ def _served_fetch(client: AdminClient, progress: console.PageProgress) -> pipeli
     return fetch
 
 
+def _migration(to: str | None) -> str | None:
+    """``--to``: the number (``2``, ``0002``) or name of an existing migration; anything else
+    is refused (``--to 9`` used to apply every migration)."""
+    if to is None:
+        return None
+    names = [m.name for m in migrate.available()]
+    wanted = f"{int(to):04d}" if to.isdigit() else to
+    if not any(n.startswith(wanted) for n in names):
+        raise ArgumentError(
+            f"--to {to!r} names no migration",
+            hint=f"pick one of {', '.join(n.split('_')[0] for n in names)}",
+        )
+    return wanted
+
+
 def cmd_replay(args: argparse.Namespace) -> int:
     options = pipeline.ReplayOptions(
         fixtures=args.fixtures,
@@ -192,11 +207,12 @@ def cmd_schemas(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     now = datetime.now(UTC)
     if args.db_command == "migrate":
+        upto = _migration(args.to)  # before the file is opened (and perhaps created)
         con = connect(args.db)
         try:
             con.execute("BEGIN TRANSACTION")
             try:
-                applied = migrate.apply(con, now, upto=args.to)
+                applied = migrate.apply(con, now, upto=upto)
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -299,8 +315,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_synth(args: argparse.Namespace) -> int:
     from . import synth
 
-    if args.results < 0:
-        raise ArgumentError("--results must be >= 0")
+    if args.results < 1:
+        raise ArgumentError(
+            f"--results {args.results}: a corpus needs at least one result", hint="--results 1000"
+        )
     files = synth.synthesize(args.out, args.results, args.seed)
     console.print_lines(
         [

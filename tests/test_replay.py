@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from harness.estimate import cost_estimate
 from harness.live.server import serving
 from harness.store import workspace
-from helpers import REPO, Corpus, db_contents
+from helpers import REPO, Corpus, Runner, db_contents
 
 
 def test_basic_scenario_reproduces_the_spike_summary(corpus: Corpus) -> None:
@@ -307,3 +307,10 @@ def test_cost_estimate_counts_one_grain_of_costs_per_day(corpus: Corpus) -> None
     corpus.rehash()
     assert corpus.replay("--scenario", "usage_completions/basic").code == 0
     assert corpus.report_json()["usageSummary"]["costEstimate"] == 0.003918
+
+
+def test_version_and_an_empty_synth_are_answered(cli: Runner) -> None:
+    version = cli("--version")
+    assert version.code == 0 and version.out.startswith("harness ")
+    refused = cli("synth", "--results", "0", "--out", "/nonexistent/never-written")
+    assert refused.code == 2 and "at least one result" in refused.err

@@ -13,7 +13,7 @@ from harness.endpoints import ENDPOINTS, Endpoint
 from harness.models import dedupe_key
 from harness.store import migrate
 from harness.store.tables import columns, key_columns, rows_table, stored_columns
-from helpers import Corpus, db_contents
+from helpers import Corpus, Runner, db_contents
 
 NOW = datetime(2025, 9, 30, tzinfo=UTC)
 
@@ -414,3 +414,19 @@ def test_the_template_is_never_copied_over_an_existing_file(tmp_path: Path) -> N
     fresh = tmp_path / "new.duckdb"
     assert template.create(fresh) == (True, True) and fresh.stat().st_size > 0
     assert not list(tmp_path.glob(".*.new"))  # the private copy is gone
+
+
+@pytest.mark.parametrize("to", ["9", "0009", "0009_project_rate_limits"])
+def test_migrate_to_a_number_stops_there(cli: Runner, tmp_path: Path, to: str) -> None:
+    """`--to 9` used to compare as text and apply every migration."""
+    db = tmp_path / "m.duckdb"
+    result = cli("db", "migrate", "--db", str(db), "--to", to)
+    assert result.code == 0, result.err
+    assert "0009_project_rate_limits.sql" in result.out and "0010_invites.sql" not in result.out
+
+
+def test_migrate_to_no_migration_is_refused(cli: Runner, tmp_path: Path) -> None:
+    db = tmp_path / "m.duckdb"
+    result = cli("db", "migrate", "--db", str(db), "--to", "99")
+    assert result.code == 2 and "--to '99' names no migration" in result.err
+    assert "0013" in result.err and not db.exists()

@@ -11,7 +11,7 @@ import os
 import re
 import stat
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,12 +94,23 @@ def _mismatch(actual: str, expected: str, rel: str) -> Problem:
     return Problem(f"sha256 is {actual}, manifest says {expected}", file=rel)
 
 
+def _ignored(name: str) -> bool:
+    """Files and folders of the fixtures folder that are never read nor listed: dotfiles
+    (.DS_Store, .gitkeep, .git/) and notes (*.md). Any other file must be in the manifest."""
+    return name.startswith(".") or name.endswith(".md")
+
+
+def _walk(fixtures_dir: Path) -> Iterator[tuple[str, list[str]]]:
+    """(folder, its file names) under ``fixtures_dir``, without what _ignored() names."""
+    for folder, folders, names in os.walk(fixtures_dir):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        yield folder, [n for n in names if not _ignored(n)]
+
+
 def _fixture_files(fixtures_dir: Path) -> list[Path]:
     if not fixtures_dir.is_dir():
         raise PathError(f"fixtures folder {fixtures_dir} does not exist")
-    found = [
-        os.path.join(folder, name) for folder, _, names in os.walk(fixtures_dir) for name in names
-    ]
+    found = [os.path.join(folder, name) for folder, names in _walk(fixtures_dir) for name in names]
     return sorted(Path(p) for p in found)
 
 
@@ -232,7 +243,7 @@ class Verification:
         # Strings, not Path objects: this walks every file of a corpus, and a Path per file
         # cost three times as much. One relpath for each folder.
         found = []
-        for folder, _, names in os.walk(self._fixtures):
+        for folder, names in _walk(self._fixtures):
             base = _relative(Path(folder), self._manifest)
             prefix = "" if base == "." else f"{base}/"
             found += [prefix + name for name in names]

@@ -373,5 +373,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
             )
             for fc in changes
         ]
-        console.print_table(f"{len(changes)} changes", ("scenario", "path", "old", "new"), rows)
+        title = f"{len(changes)} change{'' if len(changes) == 1 else 's'}"
+        console.print_table(title, ("scenario", "path", "old", "new"), rows)
     return 1 if changes else 0

@@ -58,5 +58,6 @@ def change_lines(old: Any, new: Any, limit: int = 40) -> list[str]:
     found = changes(old, new)
     lines = [c.render() for c in found[:limit]]
     if len(found) > limit:
-        lines.append(f"... and {len(found) - limit} more changes")
+        more = len(found) - limit
+        lines.append(f"... and {more} more change{'' if more == 1 else 's'}")
     return lines or ["(no semantic change: the difference is in formatting only)"]

@@ -27,7 +27,7 @@ from .engines.sql import stage as sql
 from .engines.sql import stats as sql_stats
 from .engines.sql.read import Declined
 from .engines.sql.validate import PageValidator
-from .errors import ChecksumError, Problem
+from .errors import ChecksumError, LayoutError, Problem
 from .models import Scenario
 from .stats import Staged
 from .store import workspace
@@ -64,9 +64,17 @@ def prepare(
     # Discovery first, alone: it is pure Python, and the checksum thread's per-file Python
     # work would contend with it for the GIL.
     try:
-        selected = fixtures.select(fixtures.discover(fixtures_dir), scenarios)
+        found = fixtures.discover(fixtures_dir)
+        if not found:
+            raise LayoutError(
+                f"{fixtures_dir} holds no scenario: a gate over nothing would pass",
+                hint="record or copy scenarios in as <endpoint>/<scenario>/request.json + "
+                "page-001.json, then run `harness checksums --write`",
+            )
+        selected = fixtures.select(found, scenarios)
     except BaseException:
-        checksums.verify(manifest, fixtures_dir)  # a checksum problem wins over this one
+        if fixtures_dir.is_dir():  # a checksum problem wins over this one
+            checksums.verify(manifest, fixtures_dir)
         raise
     todo = _for_sql(selected) if fetch is None else []
     validator = PageValidator([s for _, taken in todo for s in taken])

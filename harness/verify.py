@@ -103,7 +103,7 @@ def markdown(changes: list[FileChange], title: str = "harness report diff") -> s
     if not changes:
         return "\n".join([*lines, "No changes.", ""])
     lines += [
-        f"{len(changes)} changes.",
+        f"{len(changes)} change{'' if len(changes) == 1 else 's'}.",
         "",
         "| scenario | path | old | new |",
         "| --- | --- | --- | --- |",

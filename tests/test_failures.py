@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -306,3 +307,34 @@ def test_files_of_any_size_are_verified_through_one_reused_buffer(tmp_path: Path
     with pytest.raises(checksums.ChecksumError) as raised:
         checksums.verify(manifest, fixtures)
     assert [p.file for p in raised.value.problems] == ["fixtures/b.bin"]
+
+
+def test_dotfiles_and_notes_are_never_listed(corpus: Corpus) -> None:
+    """.DS_Store and NOTES.md went into the manifest; unlisted, they failed the gate."""
+    (corpus.fixtures / ".DS_Store").write_bytes(b"\x00\x01")
+    (corpus.fixtures / "usage_images" / "NOTES.md").write_text("why this scenario exists\n")
+    (corpus.fixtures / "usage_images" / "daily" / ".gitkeep").write_text("")
+    assert corpus.replay().code == 0
+    corpus.rehash()
+    listed = corpus.manifest.read_text()
+    assert ".DS_Store" not in listed and "NOTES.md" not in listed and ".gitkeep" not in listed
+    (corpus.fixtures / "usage_images" / "stray.txt").write_text("not a note")
+    result = corpus.replay()
+    assert result.code == 1 and "stray.txt" in result.err
+
+
+def test_an_empty_fixtures_folder_fails_the_gate(corpus: Corpus) -> None:
+    shutil.rmtree(corpus.fixtures)
+    corpus.fixtures.mkdir()
+    corpus.rehash()
+    result = corpus.replay()
+    assert result.code == 1 and "holds no scenario" in result.err
+
+
+def test_a_missing_fixtures_folder_is_named_as_such(corpus: Corpus) -> None:
+    """It used to be reported as a missing manifest."""
+    result = corpus.cli(
+        "replay", "--fixtures", str(corpus.root / "nowhere"), "--db", str(corpus.db)
+    )
+    assert result.code == 2 and "fixtures folder" in result.err and "does not exist" in result.err
+    assert "manifest" not in result.err

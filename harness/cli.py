@@ -58,8 +58,15 @@ def _parser() -> argparse.ArgumentParser:
         epilog="example: harness replay --scenario usage_completions/basic --json",
     )
     corpus(p)
-    p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
-    p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
+    p.add_argument(
+        "--db", type=Path, default=pipeline.DEFAULT_DB, help="database file (default: %(default)s)"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=pipeline.DEFAULT_REPORT,
+        help="report JSON, written only when the run commits (default: %(default)s)",
+    )
     p.add_argument(
         "--scenario",
         action="extend",
@@ -149,8 +156,15 @@ def _parser() -> argparse.ArgumentParser:
         default="brackets",
         help="array parameters as group_by[]=a (the SDK's form, default) or group_by=a",
     )
-    p.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
-    p.add_argument("--report", type=Path, default=pipeline.DEFAULT_REPORT)
+    p.add_argument(
+        "--db", type=Path, default=pipeline.DEFAULT_DB, help="database file (default: %(default)s)"
+    )
+    p.add_argument(
+        "--report",
+        type=Path,
+        default=pipeline.DEFAULT_REPORT,
+        help="report JSON, written only when the run commits (default: %(default)s)",
+    )
     p.add_argument("--base-url", default=DEFAULT_BASE_URL)
     p.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per request")
     p.add_argument(
@@ -194,7 +208,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="N",
         help="a chain longer than N pages is an error, exit 2 (default 10000)",
     )
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="print the report instead of a summary")
     p.set_defaults(handler=commands.cmd_sync)
 
     p = sub.add_parser(
@@ -259,7 +273,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("new", type=Path)
     p.add_argument("--markdown", action="store_true", help="print a Markdown table instead")
     p.add_argument(
-        "--output", type=Path, help="append the Markdown to this file, e.g. $GITHUB_STEP_SUMMARY"
+        "--output",
+        type=Path,
+        help="also append the Markdown to this file, e.g. $GITHUB_STEP_SUMMARY (with or "
+        "without --markdown)",
     )
     p.set_defaults(handler=commands.cmd_diff)
 
@@ -270,11 +287,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     db_sub = p.add_subparsers(dest="db_command", required=True)
     m = db_sub.add_parser("migrate", help="apply pending migrations")
-    m.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
-    m.add_argument("--to", help="stop after this migration (e.g. 0002)")
+    m.add_argument(
+        "--db", type=Path, default=pipeline.DEFAULT_DB, help="database file (default: %(default)s)"
+    )
+    m.add_argument("--to", help="stop after this migration: its number, e.g. 2 or 0002")
     s = db_sub.add_parser("status", help="applied and pending migrations, duckdb version")
-    s.add_argument("--db", type=Path, default=pipeline.DEFAULT_DB)
-    s.add_argument("--json", action="store_true")
+    s.add_argument(
+        "--db", type=Path, default=pipeline.DEFAULT_DB, help="database file (default: %(default)s)"
+    )
+    s.add_argument("--json", action="store_true", help="print the status as JSON")
     d = db_sub.add_parser("docs", help="print, check or write docs/schema.md")
     d.add_argument("--output", type=Path, default=Path("docs/schema.md"))
     mode = d.add_mutually_exclusive_group()

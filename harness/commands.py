@@ -356,13 +356,15 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from . import diffing, verify
 
     changes = verify.compare(args.old, args.new)
-    if args.markdown:
-        text = verify.markdown(changes)
-        if args.output:
+    if args.output:  # Markdown is what a step summary shows, asked for or not
+        try:
             with args.output.open("a", encoding="utf-8") as fh:  # $GITHUB_STEP_SUMMARY appends
-                fh.write(text)
-        else:
-            sys.stdout.write(text)
+                fh.write(verify.markdown(changes))
+        except OSError as exc:
+            raise PathError(f"cannot write {args.output}: {exc.strerror}") from exc
+    if args.markdown:
+        if not args.output:
+            sys.stdout.write(verify.markdown(changes))
     else:
         rows = [
             (

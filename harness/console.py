@@ -94,7 +94,8 @@ def summary_table(report: dict[str, Any]) -> Table:
             rows.append((f"  ... {len(flagged) - SCENARIO_ROWS:,} more with issues", [""] * 6))
     from rich.table import Table
 
-    table = Table(title="harness replay", title_justify="left")
+    title = "harness sync" if "sync" in report else "harness replay"
+    table = Table(title=title, title_justify="left")
     # When the terminal is narrow a long label folds onto a second line; a number is never cut.
     table.add_column("endpoint/scenario", overflow="fold")
     for i, header in enumerate(("pages", "buckets", "raw", "uniq", "dups", "issues")):

@@ -75,3 +75,12 @@ def test_numbers_are_never_cut_at_80_columns() -> None:
     text = "\n".join(console.render_lines(_report(console.SCENARIO_ROWS + 1, {}), width=80))
     raw = sum(41_152 + i for i in range(console.SCENARIO_ROWS + 1))
     assert f"{raw:,}" in text and "…" not in text
+
+
+def test_a_sync_summary_is_titled_as_a_sync() -> None:
+    """The console of `harness sync` was titled `harness replay`."""
+    from harness.console import render_lines
+
+    report = {"endpoints": {}, "sync": {}}
+    assert render_lines(report)[0].startswith("harness sync")
+    assert render_lines({"endpoints": {}})[0].startswith("harness replay")

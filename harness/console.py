@@ -73,31 +73,40 @@ def _cells(s: dict[str, Any], issues: int) -> list[str | Text]:
 
 
 def summary_table(report: dict[str, Any]) -> Table:
-    """One row per endpoint/scenario: pages, buckets, raw, deduped, duplicates, issues. An
-    endpoint with more than SCENARIO_ROWS scenarios is one row of totals, ``endpoint/* (n)``,
-    followed by those of its scenarios that have issues."""
+    """Per endpoint a row of totals (pages, buckets, raw, deduped, duplicates, issues), then
+    its scenarios indented (a lone scenario is named under its endpoint in the same row). An
+    endpoint with more than SCENARIO_ROWS scenarios shows only those that have issues."""
     issues = _issue_counts(report)
     rows: list[tuple[str, list[str | Text]]] = []
+    # An endpoint's row, then its scenarios indented beneath it: a name is never broken at 80
+    # columns (the longest endpoint name fits, and so does an indented scenario name).
     for name, entry in report.get("endpoints", {}).items():
         scenarios = entry["scenarios"]
-        if len(scenarios) <= SCENARIO_ROWS:
-            for scenario, s in scenarios.items():
-                rows.append((f"{name}/{scenario}", _cells(s, issues.get((name, scenario), 0))))
-            continue
         totals = {k: sum(s[k] for s in scenarios.values()) for k in _COUNTS}
         found = sum(issues.get((name, scenario), 0) for scenario in scenarios)
-        rows.append((f"{name}/* ({len(scenarios):,})", _cells(totals, found)))
+        if len(scenarios) == 1:
+            (only,) = scenarios
+            rows.append((f"{name}\n  {only}", _cells(totals, found)))
+            continue
+        if len(scenarios) <= SCENARIO_ROWS:
+            rows.append((name, _cells(totals, found)))
+            for scenario, s in scenarios.items():
+                rows.append((f"  {scenario}", _cells(s, issues.get((name, scenario), 0))))
+            continue
+        rows.append((f"{name} ({len(scenarios):,} scenarios)", _cells(totals, found)))
         flagged = [sc for sc in scenarios if issues.get((name, sc), 0)]
         for sc in flagged[:SCENARIO_ROWS]:
-            rows.append((f"  {name}/{sc}", _cells(scenarios[sc], issues[(name, sc)])))
+            rows.append((f"  {sc}", _cells(scenarios[sc], issues[(name, sc)])))
         if len(flagged) > SCENARIO_ROWS:
             rows.append((f"  ... {len(flagged) - SCENARIO_ROWS:,} more with issues", [""] * 6))
     from rich.table import Table
 
     title = "harness sync" if "sync" in report else "harness replay"
-    table = Table(title=title, title_justify="left")
+    # No outer edge: its four columns let the longest endpoint name (31 characters) stand
+    # whole beside the numbers at 80 columns.
+    table = Table(title=title, title_justify="left", show_edge=False)
     # When the terminal is narrow a long label folds onto a second line; a number is never cut.
-    table.add_column("endpoint/scenario", overflow="fold")
+    table.add_column("endpoint / scenario", overflow="fold")
     for i, header in enumerate(("pages", "buckets", "raw", "uniq", "dups", "issues")):
         widest = max([len(header), *(len(str(cells[i])) for _, cells in rows)])
         table.add_column(header, justify="right", no_wrap=True, min_width=widest)

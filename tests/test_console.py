@@ -53,20 +53,22 @@ def _report(scenarios: int, flagged: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def test_few_scenarios_are_listed_one_per_row() -> None:
+def test_few_scenarios_are_listed_one_per_row_under_their_endpoint() -> None:
     lines = console.render_lines(_report(3, {}), width=100)
-    assert sum("usage_completions/s00" in line for line in lines) == 3
-    assert any("projects/all" in line for line in lines)
+    assert sum(line.startswith("   s00") for line in lines) == 3
+    assert any(line.startswith(" usage_completions ") for line in lines)
+    at = next(i for i, line in enumerate(lines) if line.startswith(" projects "))
+    assert lines[at + 1].startswith("   all ")  # a lone scenario, under its endpoint
 
 
 def test_many_scenarios_collapse_to_totals_and_the_ones_with_issues() -> None:
     n = console.SCENARIO_ROWS + 30
     lines = console.render_lines(_report(n, {"s007": 2, "s031": 23}), width=100)
-    (total,) = [line for line in lines if f"usage_completions/* ({n})" in line]
+    (total,) = [line for line in lines if f"usage_completions ({n} scenarios)" in line]
     raw = sum(41_152 + i for i in range(n))
     assert f"{raw:,}" in total and "25" in total  # summed raw results, 25 issues
-    rows = [line for line in lines if line.startswith("│")]
-    assert sum("usage_completions/s0" in row for row in rows) == 2  # s007 and s031 only
+    rows = [line for line in lines if "│" in line]
+    assert sum(row.startswith("   s0") for row in rows) == 2  # s007 and s031 only
     assert sum(line.startswith("unknown_api_key:") for line in lines) == console.ISSUE_LINES
     assert f"... {25 - console.ISSUE_LINES} more relationship issues: see the report" in lines
 
@@ -75,6 +77,22 @@ def test_numbers_are_never_cut_at_80_columns() -> None:
     text = "\n".join(console.render_lines(_report(console.SCENARIO_ROWS + 1, {}), width=80))
     raw = sum(41_152 + i for i in range(console.SCENARIO_ROWS + 1))
     assert f"{raw:,}" in text and "…" not in text
+
+
+def test_names_are_never_broken_at_80_columns() -> None:
+    """`project_certificates/proj_abc` / `123` used to break mid-name at 80 columns."""
+    report: dict[str, Any] = {"endpoints": {}}
+    report["endpoints"]["usage_code_interpreter_sessions"] = {
+        "scenarios": {"legacy_sessions": _scenario(3), "daily": _scenario(4)},
+        "counters": {},
+    }
+    report["endpoints"]["project_certificates"] = {
+        "scenarios": {"proj_abc123": _scenario(1)},
+        "counters": {},
+    }
+    text = "\n".join(console.render_lines(report, width=80))
+    for name in ("usage_code_interpreter_sessions", "legacy_sessions", "proj_abc123"):
+        assert name in text, name
 
 
 def test_a_sync_summary_is_titled_as_a_sync() -> None:

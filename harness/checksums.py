@@ -345,6 +345,12 @@ def write(manifest: Path, fixtures_dir: Path) -> int:
     unsafe += [
         Problem("is not a regular file", file=paths_text(p)) for p in files if not _regular(p)
     ]
+    root = fixtures_dir.resolve()
+    unsafe += [
+        Problem("is a symbolic link that leads outside the fixtures folder", file=paths_text(p))
+        for p in [*files, *_linked_folders(fixtures_dir)]
+        if p.is_symlink() and not paths.inside(p, root)
+    ]
     if unsafe:
         raise ChecksumError.of(
             unsafe, "{n} fixture files cannot be listed", hint="rename or remove them"
@@ -358,6 +364,16 @@ def write(manifest: Path, fixtures_dir: Path) -> int:
         temp.unlink(missing_ok=True)
         raise PathError(f"cannot write {manifest}: {exc.strerror}") from exc
     return text.count("\n")
+
+
+def _linked_folders(fixtures_dir: Path) -> list[Path]:
+    """Folders under ``fixtures_dir`` that are symbolic links (os.walk does not enter them)."""
+    return [
+        Path(folder, name)
+        for folder, folders, _ in os.walk(fixtures_dir)
+        for name in folders
+        if not name.startswith(".") and Path(folder, name).is_symlink()
+    ]
 
 
 def paths_text(path: Path) -> str:

@@ -16,6 +16,7 @@ from typing import Any
 
 from .errors import Problem
 from .models import BUCKET_SECONDS, Page, Scenario
+from .times import seconds
 
 
 def next_cursor(bucketed: bool, body: Any) -> str | None:
@@ -199,22 +200,28 @@ def _bucket_windows(scenario: Scenario, pages: list[Page]) -> list[Problem]:
             problems.append(_problem(scenario, page, message, pointer))
 
         if end <= start:
-            flag(f"bucket ends ({end}) before it starts ({start})")
+            flag(f"bucket ends ({seconds(end)}) before it starts ({seconds(start)})")
             continue
         if previous_end is not None and start != previous_end:
             kind = "gap" if start > previous_end else "overlap or out of order"
-            flag(f"bucket starts at {start} but the previous one ended at {previous_end} ({kind})")
+            flag(
+                f"bucket starts at {seconds(start)} but the previous one ended at "
+                f"{seconds(previous_end)} ({kind})"
+            )
         previous_end = end
         if req_start is not None and start < req_start:
-            flag(f"bucket starts at {start}, before the requested start_time {req_start}")
+            flag(
+                f"bucket starts at {seconds(start)}, before the requested start_time "
+                f"{seconds(req_start)}"
+            )
         if req_end is not None and end > req_end:
-            flag(f"bucket ends at {end}, after the requested end_time {req_end}")
+            flag(f"bucket ends at {seconds(end)}, after the requested end_time {seconds(req_end)}")
         clipped_start = first and start == req_start
         clipped_end = last and (req_end is None or end == req_end)
         if start % width and not clipped_start:
-            flag(f"bucket start {start} is not aligned to {request.bucket_width}")
+            flag(f"bucket start {seconds(start)} is not aligned to {request.bucket_width}")
         if end % width and not clipped_end:
-            flag(f"bucket end {end} is not aligned to {request.bucket_width}")
+            flag(f"bucket end {seconds(end)} is not aligned to {request.bucket_width}")
         if end - start > width or (end - start != width and not (clipped_start or clipped_end)):
             flag(f"bucket spans {end - start}s, not {width}s ({request.bucket_width})")
     return problems

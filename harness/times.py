@@ -33,3 +33,12 @@ def canonical(moment: datetime) -> str:
 def day(seconds: int) -> str:
     """The UTC date of Unix ``seconds``: ``2025-09-29``."""
     return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d")
+
+
+def seconds(value: int) -> str:
+    """Unix seconds as a message shows them: the number and its UTC time,
+    ``1759104000 (2025-09-29T00:00:00Z)``; the number alone where no date can hold it."""
+    try:
+        return f"{value} ({iso(datetime.fromtimestamp(value, UTC))})"
+    except (OverflowError, OSError, ValueError):
+        return str(value)

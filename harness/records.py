@@ -72,6 +72,10 @@ class Reference:
     unverifiable_when: tuple[str, str, str] | None = None
 
 
+# The reference most endpoints make: a project id must name a listed project.
+PROJECT_REF = Reference("unknown_project", "project_id", "projects")
+
+
 @dataclass(frozen=True)
 class Endpoint:
     name: str

@@ -291,20 +291,24 @@ def _outside(entries: dict[str, str], manifest: Path, fixtures_dir: Path) -> dic
     return found
 
 
-def still_verified(stamps: dict[tuple[int, int], Stamp], files: list[Path]) -> None:
-    """Raise ChecksumError for each of ``files`` that is not a file verified: changed, replaced
-    or removed since its checksum was checked, or never checked at all."""
+def still_verified(
+    stamps: dict[tuple[int, int], Stamp], files: list[tuple[Path, tuple[int, ...] | None]]
+) -> None:
+    """Raise ChecksumError for each of ``files`` that is not the file verified. Each comes with
+    the stamp taken before any engine read it; it must equal the stamp taken when it was
+    hashed (``stamps``, by device and inode), and so must the file now: changed, replaced,
+    removed, never listed, or forged for a read and restored before its hash, it is not."""
     problems = []
-    for path in files:
+    for path, seen in files:
         try:
             now: Stamp | None = stamp_of(os.stat(path))
         except OSError:
             now = None
-        if now is None or stamps.get(now[:2]) != now:
+        if now is None or seen != now or stamps.get(now[:2]) != now:
             problems.append(
                 Problem(
-                    "is not the file whose checksum was verified (changed, replaced or never "
-                    "listed); nothing was written",
+                    "is not the file whose checksum was verified (changed while harness was "
+                    "reading it, replaced or never listed); nothing was written",
                     file=str(path),
                 )
             )

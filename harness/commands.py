@@ -10,6 +10,8 @@ import json
 import os
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,8 +98,7 @@ def cmd_replay(args: argparse.Namespace) -> int:
         upsert_mode=args.upsert_mode,
         allow_list=args.allow_dangling,
     )
-    pending = _pending_report(args)
-    try:
+    with _reporting(args) as pending:
         if args.served:
             from .live import server
 
@@ -107,26 +108,28 @@ def cmd_replay(args: argparse.Namespace) -> int:
                     result = pipeline.replay(options, fetch, pending.prepare)
         else:
             result = pipeline.replay(options, on_report=pending.prepare)
-    except HarnessError as exc:
-        pending.discard()
-        _emit_failed(exc, args)
-        raise
-    except BaseException:
-        pending.discard()
-        raise
     footer = f"{result.checksum_files} fixture files verified; database {args.db}; "
     return _emit(result.report, pending.publish(), args, footer + f"report {args.report}")
 
 
-def _pending_report(args: argparse.Namespace) -> report.Pending:
-    """The run's report, written before its database commits (report.Pending); ``--report``
+@contextmanager
+def _reporting(args: argparse.Namespace) -> Iterator[report.Pending]:
+    """The run's report, written before its database commits (report.Pending): discarded if
+    the run fails, when a failure that carries a report shows that one instead. ``--report``
     naming the database file is refused before anything runs."""
     if os.path.realpath(args.report) == os.path.realpath(args.db):
         raise ArgumentError(
             f"--report and --db both name {args.db}",
             hint="give the report a path of its own, e.g. --report reports/report.json",
         )
-    return report.Pending(args.report)
+    pending = report.Pending(args.report)
+    try:
+        yield pending
+    except BaseException as exc:
+        pending.discard()
+        if isinstance(exc, HarnessError):
+            _emit_failed(exc, args)
+        raise
 
 
 def _emit_failed(exc: HarnessError, args: argparse.Namespace) -> None:
@@ -264,18 +267,10 @@ def cmd_sync(args: argparse.Namespace) -> int:
     )
     if args.max_empty_pages < 1 or args.max_pages < 1:
         raise ArgumentError("--max-empty-pages and --max-pages must be 1 or more")
-    pending = _pending_report(args)
-    with _client(args, args.base_url) as client, console.PageProgress() as progress:
+    with _reporting(args) as pending, _client(args, args.base_url) as client:
         client.max_empty_pages, client.max_pages = args.max_empty_pages, args.max_pages
-        try:
+        with console.PageProgress() as progress:
             result = sync.sync(options, client, progress, pending.prepare)
-        except HarnessError as exc:
-            pending.discard()
-            _emit_failed(exc, args)
-            raise
-        except BaseException:
-            pending.discard()
-            raise
     footer = f"database {args.db}; report {args.report}; retries and waits in "
     return _emit(result.report, pending.publish(), args, footer + str(args.rate_limit_log))
 

@@ -128,14 +128,11 @@ def dumps(report: dict[str, Any]) -> str:
 
 
 def write(report: dict[str, Any], path: Path) -> str:
-    """Write the canonical text to ``path``; returns it (to print without dumping twice)."""
-    text = dumps(report)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8", newline="\n")
-    except OSError as exc:
-        raise PathError(f"cannot write report {path}: {exc.strerror}") from exc
-    return text
+    """Write the canonical text to ``path`` (whole, or not at all); returns it (to print
+    without dumping twice)."""
+    pending = Pending(path, after="")
+    pending.prepare(report)
+    return pending.publish()
 
 
 class Pending:
@@ -143,8 +140,9 @@ class Pending:
     has: a run that cannot write its report commits nothing (``prepare`` raises inside the
     transaction), and one that committed has its report."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, after: str = "; the database was not changed") -> None:
         self.path = path
+        self.after = after  # what a failure to write means, for its message
         self.text = ""
         self._temp: Path | None = None
 
@@ -158,7 +156,7 @@ class Pending:
             with contextlib.suppress(OSError):
                 temp.unlink(missing_ok=True)
             raise PathError(
-                f"cannot write report {self.path}: {exc.strerror}; the database was not changed",
+                f"cannot write report {self.path}: {exc.strerror}{self.after}",
                 hint="pass --report PATH in a folder you can write to",
             ) from exc
         self._temp = temp

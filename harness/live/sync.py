@@ -341,10 +341,9 @@ def _fetched(loaded: pipeline.Loaded) -> dict[str, dict[str, str]]:
     for scenario, _ in loaded:
         start, end = scenario.request.start_time, scenario.request.end_time
         if start is not None and end is not None:
-            moment = datetime.fromtimestamp
             fetched[scenario.endpoint.name] = {
-                "since": times.iso(moment(start, UTC)),
-                "until": times.iso(moment(end, UTC)),
+                "since": times.iso(datetime.fromtimestamp(start, UTC)),
+                "until": times.iso(datetime.fromtimestamp(end, UTC)),
             }
     return dict(sorted(fetched.items()))
 
